@@ -1,0 +1,93 @@
+/**
+ * `npm run dev`: the whole stack on one machine, offline.
+ *   1. the Neon gateway over embedded PGlite (data kept in .data/pglite), or over the PostgreSQL
+ *      server in DATABASE_URL when that is set;
+ *   2. migrations from drizzle/ applied through the Neon HTTP driver;
+ *   3. `wrangler dev` on http://localhost:$PORT (default 8787) with local R2 and Queues.
+ * Settings exported in the shell override .dev.vars. Ctrl-C stops everything started here.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { applyMigrations } from "./migrate.ts";
+import { backendFromEnv, startGateway } from "./neon-gateway.ts";
+
+const root = path.resolve(import.meta.dirname, "..");
+process.chdir(root);
+
+/** Shell settings that reach the Worker, overriding .dev.vars. */
+const PASSTHROUGH = [
+  /^DATABASE_URL$/,
+  /^PLC_/,
+  /^OPENAI_(API_KEY|BASE_URL|MODEL)$/,
+  /^STORAGE_MODE$/,
+  /^R2_BUCKET_NAME$/,
+  /^S3_/,
+  /^AWS_(REGION|ACCESS_KEY_ID|SECRET_ACCESS_KEY)$/,
+  /^JOB_/,
+];
+
+const PLACEHOLDER_DATABASE_URL = "postgresql://pegasus:pegasus@localhost:5432/pegasus";
+
+function dotenvLine(key: string, value: string): string {
+  return `${key}=${JSON.stringify(value)}`;
+}
+
+const port = process.env.PORT ?? "8787";
+const backend = backendFromEnv(process.env, path.join(root, ".data", "pglite"));
+if (backend.kind === "pglite") mkdirSync(path.dirname(backend.dataDir!), { recursive: true });
+
+console.log(`[dev] starting the database gateway (${backend.kind === "pglite" ? "embedded PGlite, .data/pglite" : "PostgreSQL from DATABASE_URL"})`);
+const gateway = await startGateway({ backend, port: Number(process.env.NEON_GATEWAY_PORT ?? 0) });
+const databaseUrl = process.env.DATABASE_URL ?? PLACEHOLDER_DATABASE_URL;
+
+try {
+  await applyMigrations(databaseUrl, gateway.url);
+  console.log("[dev] migrations applied");
+} catch (error) {
+  console.error(`[dev] migrations failed: ${(error as Error).message}`);
+  await gateway.close();
+  process.exit(1);
+}
+
+// Overrides go into a private env file loaded after .dev.vars, so they win.
+const overrides: Record<string, string> = { NEON_FETCH_ENDPOINT: gateway.url, DATABASE_URL: databaseUrl };
+for (const [key, value] of Object.entries(process.env)) {
+  if (value !== undefined && PASSTHROUGH.some((p) => p.test(key))) overrides[key] = value;
+}
+mkdirSync(".wrangler", { recursive: true });
+const overridesFile = path.join(".wrangler", "dev-overrides.env");
+writeFileSync(overridesFile, Object.entries(overrides).map(([k, v]) => dotenvLine(k, v)).join("\n") + "\n", { mode: 0o600 });
+const envFiles = [...(existsSync(".dev.vars") ? [".dev.vars"] : []), overridesFile].flatMap((f) => ["--env-file", f]);
+
+const wrangler = spawn(
+  process.execPath,
+  [path.join("node_modules", "wrangler", "bin", "wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", port, ...envFiles],
+  {
+    stdio: "inherit",
+    env: {
+      ...process.env,
+      // Quiet and offline: no telemetry, no Cloudflare lookups, wrangler's state inside the project.
+      WRANGLER_SEND_METRICS: "false",
+      WRANGLER_SEND_ERROR_REPORTS: "false",
+      DO_NOT_TRACK: "1",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      XDG_CONFIG_HOME: path.join(root, ".wrangler", "config"),
+    },
+  },
+);
+
+let stopping = false;
+async function stop(code: number) {
+  if (stopping) return;
+  stopping = true;
+  if (wrangler.exitCode === null) wrangler.kill("SIGTERM");
+  await new Promise((resolve) => (wrangler.exitCode === null ? wrangler.once("exit", resolve) : resolve(null)));
+  await gateway.close();
+  rmSync(overridesFile, { force: true });
+  process.exit(code);
+}
+
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+wrangler.on("exit", (code) => void stop(code ?? 0));

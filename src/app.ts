@@ -1,0 +1,82 @@
+/**
+ * The HTTP application: middleware, routes, OpenAPI document and the error model.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
+import { HTTPException } from "hono/http-exception";
+import { cors } from "hono/cors";
+import type { AppContext, AppEnv } from "./context.ts";
+import { ApiError, problemResponse, validationProblem } from "./lib/problem.ts";
+import { requestId } from "./lib/request-id.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { presetRoutes } from "./routes/presets.ts";
+import { MisconfiguredError } from "./services.ts";
+
+function corsOrigins(env: Record<string, unknown>): string[] {
+  const raw = typeof env.PLC_CORS_ORIGINS === "string" ? env.PLC_CORS_ORIGINS : "";
+  return raw.split(",").map((o) => o.trim()).filter(Boolean);
+}
+
+/** Hono answers an unmatched method with 404; we want 405 and an Allow header. */
+function allowedMethods(app: OpenAPIHono<AppEnv>, path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === "ALL") continue;
+    const pattern = new RegExp(`^${route.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:[A-Za-z0-9_]+/g, "[^/]+")}$`);
+    if (pattern.test(path)) methods.add(route.method);
+  }
+  if (methods.has("GET")) methods.add("HEAD");
+  return [...methods].sort();
+}
+
+function handleError(error: Error, c: AppContext): Response {
+  if (error instanceof ApiError) return problemResponse(c, error.status, error.detail, error.extra);
+  if (error instanceof MisconfiguredError) return problemResponse(c, 500, error.detail);
+  if (error instanceof HTTPException) {
+    // The JSON validator's "Malformed JSON" is a client body problem: 422 like any invalid body.
+    if (error.status === 400 && /json/i.test(error.message))
+      return validationProblem(c, [{ loc: ["body"], msg: "Body is not valid JSON", type: "json_invalid" }]);
+    return problemResponse(c, error.status as 400, error.message || "Request failed.");
+  }
+  console.error(
+    JSON.stringify({ level: "error", msg: "unhandled error", requestId: c.get("requestId"), error: error.stack ?? String(error) }),
+  );
+  return problemResponse(c, 500, "An unexpected error occurred. Quote the request id when reporting it.");
+}
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use("*", requestId());
+  app.use("*", async (c, next) => {
+    const origins = corsOrigins(c.env);
+    if (origins.length === 0) return next();
+    return cors({
+      origin: (origin) => (origins.includes("*") ? "*" : origins.includes(origin) ? origin : null),
+      exposeHeaders: ["X-Request-Id", "ETag", "Content-Disposition"],
+      maxAge: 600,
+    })(c, next);
+  });
+
+  app.route("/", healthRoutes);
+  app.route("/", presetRoutes);
+
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Pegasus Lecture Copilot API",
+      version: "1.0.0",
+      description:
+        "Upload or record a lecture, transcribe it, generate study material shaped by a preset, follow concepts across a course, and export it. Errors are RFC 9457 problem details.",
+    },
+  });
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Pegasus API reference" }));
+
+  app.notFound((c) => {
+    const allow = allowedMethods(app, new URL(c.req.url).pathname);
+    if (allow.length > 0) return problemResponse(c, 405, "Method Not Allowed", { headers: { Allow: allow.join(", ") } });
+    return problemResponse(c, 404, "Not Found");
+  });
+  app.onError(handleError);
+  return app;
+}

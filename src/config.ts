@@ -1,0 +1,199 @@
+/**
+ * One zod schema for every binding and variable the Worker reads. `loadConfig` never throws and
+ * never echoes a value back: a problem names the variable and what is expected.
+ */
+import { z } from "zod";
+import type { JobMessage } from "./jobs/messages.ts";
+
+const TRUTHY = new Set(["1", "true", "yes", "on"]);
+
+/** `PLC_INLINE_JOBS`-style flags: 1/true/yes/on in any case, anything else is off. */
+export function isTruthy(value: unknown): boolean {
+  return typeof value === "string" && TRUTHY.has(value.trim().toLowerCase());
+}
+
+/** Unset and empty both mean "not configured" (wrangler passes empty strings through). */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const httpUrl = (what: string) =>
+  optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s/]+/.test(v), {
+    message: `expected an http(s) URL${what}`,
+  });
+
+const positiveNumber = (fallback: number, what: string) =>
+  optionalText
+    .refine((v) => v === undefined || (/^\d+(\.\d+)?$/.test(v) && Number(v) > 0), {
+      message: `expected a positive number${what}`,
+    })
+    .transform((v) => (v === undefined ? fallback : Number(v)));
+
+const positiveInt = (fallback: number, max: number) =>
+  optionalText
+    .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= max), {
+      message: `expected a whole number from 1 to ${max}`,
+    })
+    .transform((v) => (v === undefined ? fallback : Number(v)));
+
+const secondsList = optionalText
+  .refine((v) => v === undefined || /^\s*\d+(\s*,\s*\d+)*\s*$/.test(v), {
+    message: "expected comma-separated whole seconds, e.g. 10,60,300",
+  })
+  .transform((v) => (v === undefined ? [10, 60, 300] : v.split(",").map((s) => Number(s.trim()))));
+
+const binding = <T>(check: (value: object) => boolean) =>
+  z.custom<T>((value) => typeof value === "object" && value !== null && check(value));
+
+const isR2Bucket = (v: object) => "put" in v && "get" in v && "head" in v;
+const isQueue = (v: object) => "send" in v && "sendBatch" in v;
+
+const rawEnvSchema = z.object({
+  DATABASE_URL: z
+    .string({ error: "is not set; expected a postgres:// or postgresql:// connection string" })
+    .refine((v) => /^postgres(ql)?:\/\/\S+$/.test(v.trim()), {
+      message: "expected a postgres:// or postgresql:// connection string",
+    }),
+  NEON_FETCH_ENDPOINT: httpUrl(" (local Neon gateway, e.g. http://127.0.0.1:4444/sql)"),
+  OPENAI_API_KEY: optionalText,
+  OPENAI_BASE_URL: httpUrl(" (e.g. https://api.openai.com/v1)"),
+  OPENAI_MODEL: optionalText.transform((v) => v ?? "gpt-4o-mini"),
+  PLC_INLINE_JOBS: z.unknown().transform(isTruthy),
+  PLC_CORS_ORIGINS: optionalText.transform((v) =>
+    v === undefined ? [] : v.split(",").map((o) => o.trim()).filter(Boolean),
+  ),
+  PLC_MAX_UPLOAD_MB: positiveNumber(100, " of megabytes"),
+  STORAGE_MODE: optionalText
+    .transform((v) => (v ?? "r2").toLowerCase())
+    .refine((v) => ["r2", "local", "s3"].includes(v), { message: "expected r2, local or s3" })
+    .transform((v) => (v === "s3" ? ("s3" as const) : ("r2" as const))),
+  R2_BUCKET_NAME: optionalText.transform((v) => v ?? "pegasus-media"),
+  S3_ENDPOINT_URL: httpUrl(" (the S3 API endpoint, e.g. https://<account>.r2.cloudflarestorage.com)"),
+  S3_BUCKET: optionalText,
+  S3_PREFIX: optionalText.transform((v) => (v ?? "pegasus").replace(/^\/+|\/+$/g, "")),
+  S3_REGION: optionalText,
+  AWS_REGION: optionalText,
+  S3_ACCESS_KEY_ID: optionalText,
+  AWS_ACCESS_KEY_ID: optionalText,
+  S3_SECRET_ACCESS_KEY: optionalText,
+  AWS_SECRET_ACCESS_KEY: optionalText,
+  JOB_MAX_ATTEMPTS: positiveInt(4, 20),
+  JOB_RETRY_DELAYS_SEC: secondsList,
+  JOB_STAGE_TIMEOUT_SEC: positiveInt(900, 86_400),
+  BUCKET: binding<R2Bucket>(isR2Bucket).optional(),
+  JOBS: binding<Queue<JobMessage>>(isQueue).optional(),
+});
+
+type RawConfig = z.output<typeof rawEnvSchema>;
+
+export type StorageConfig =
+  | { mode: "r2"; bucket: R2Bucket; bucketName: string }
+  | {
+      mode: "s3";
+      endpoint: string;
+      bucket: string;
+      prefix: string;
+      region: string;
+      accessKeyId: string;
+      secretAccessKey: string;
+    };
+
+export interface Config {
+  databaseUrl: string;
+  neonFetchEndpoint?: string;
+  openai: { apiKey?: string; baseUrl?: string; model: string };
+  inlineJobs: boolean;
+  corsOrigins: string[];
+  maxUploadBytes: number;
+  storage: StorageConfig;
+  queue?: Queue<JobMessage>;
+  jobs: { maxAttempts: number; retryDelaysSec: number[]; stageTimeoutSec: number };
+}
+
+export interface ConfigIssue {
+  /** The variable or binding at fault, e.g. `DATABASE_URL`. */
+  variable: string;
+  message: string;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; issues: ConfigIssue[] };
+
+function assemble(raw: RawConfig): ConfigResult {
+  const issues: ConfigIssue[] = [];
+  let storage: StorageConfig | undefined;
+  if (raw.STORAGE_MODE === "s3") {
+    const accessKeyId = raw.S3_ACCESS_KEY_ID ?? raw.AWS_ACCESS_KEY_ID;
+    const secretAccessKey = raw.S3_SECRET_ACCESS_KEY ?? raw.AWS_SECRET_ACCESS_KEY;
+    if (!raw.S3_ENDPOINT_URL) issues.push({ variable: "S3_ENDPOINT_URL", message: "is required when STORAGE_MODE=s3" });
+    if (!raw.S3_BUCKET) issues.push({ variable: "S3_BUCKET", message: "is required when STORAGE_MODE=s3" });
+    if (!accessKeyId)
+      issues.push({ variable: "S3_ACCESS_KEY_ID", message: "is required when STORAGE_MODE=s3 (or AWS_ACCESS_KEY_ID)" });
+    if (!secretAccessKey)
+      issues.push({
+        variable: "S3_SECRET_ACCESS_KEY",
+        message: "is required when STORAGE_MODE=s3 (or AWS_SECRET_ACCESS_KEY)",
+      });
+    if (raw.S3_ENDPOINT_URL && raw.S3_BUCKET && accessKeyId && secretAccessKey) {
+      storage = {
+        mode: "s3",
+        endpoint: raw.S3_ENDPOINT_URL.replace(/\/+$/, ""),
+        bucket: raw.S3_BUCKET,
+        prefix: raw.S3_PREFIX,
+        region: raw.S3_REGION ?? raw.AWS_REGION ?? "us-east-1",
+        accessKeyId,
+        secretAccessKey,
+      };
+    }
+  } else if (!raw.BUCKET) {
+    issues.push({ variable: "BUCKET", message: "R2 bucket binding is missing (required when STORAGE_MODE=r2)" });
+  } else {
+    storage = { mode: "r2", bucket: raw.BUCKET, bucketName: raw.R2_BUCKET_NAME };
+  }
+  if (!raw.PLC_INLINE_JOBS && !raw.JOBS)
+    issues.push({ variable: "JOBS", message: "queue binding is missing (required unless PLC_INLINE_JOBS is on)" });
+
+  if (issues.length > 0 || !storage) return { ok: false, issues };
+  return {
+    ok: true,
+    config: {
+      databaseUrl: raw.DATABASE_URL.trim(),
+      neonFetchEndpoint: raw.NEON_FETCH_ENDPOINT,
+      openai: { apiKey: raw.OPENAI_API_KEY, baseUrl: raw.OPENAI_BASE_URL, model: raw.OPENAI_MODEL },
+      inlineJobs: raw.PLC_INLINE_JOBS,
+      corsOrigins: raw.PLC_CORS_ORIGINS,
+      maxUploadBytes: Math.floor(raw.PLC_MAX_UPLOAD_MB * 1024 * 1024),
+      storage,
+      queue: raw.JOBS,
+      jobs: {
+        maxAttempts: raw.JOB_MAX_ATTEMPTS,
+        retryDelaysSec: raw.JOB_RETRY_DELAYS_SEC,
+        stageTimeoutSec: raw.JOB_STAGE_TIMEOUT_SEC,
+      },
+    },
+  };
+}
+
+const cache = new WeakMap<object, ConfigResult>();
+
+/** Parses the Worker's env once per env object (the runtime reuses it across requests). */
+export function loadConfig(env: object): ConfigResult {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const parsed = rawEnvSchema.safeParse(env);
+  const result: ConfigResult = parsed.success
+    ? assemble(parsed.data)
+    : {
+        ok: false,
+        issues: parsed.error.issues.map((issue) => ({
+          variable: String(issue.path[0] ?? "env"),
+          message: issue.message,
+        })),
+      };
+  cache.set(env, result);
+  return result;
+}
+
+export function describeIssues(issues: ConfigIssue[]): string {
+  return issues.map((i) => `${i.variable} ${i.message.startsWith("is ") ? "" : "is invalid: "}${i.message}`).join("; ");
+}

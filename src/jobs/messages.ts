@@ -1,0 +1,8 @@
+/** The body of a message on the jobs queue: the job row in Postgres holds everything else. */
+export interface JobMessage {
+  jobId: string;
+}
+
+export function isJobMessage(body: unknown): body is JobMessage {
+  return typeof body === "object" && body !== null && typeof (body as JobMessage).jobId === "string";
+}

@@ -1,0 +1,1 @@
+export async function runRecoverySweep(_env: Record<string, unknown>, _at: number) {}

@@ -1,0 +1,60 @@
+/**
+ * Shared pieces for declaring routes: every router validates with zod and documents itself from
+ * the same schemas; failures become the 422 problem.
+ */
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../context.ts";
+import { validationProblem } from "./problem.ts";
+import { toValidationIssues } from "./validation.ts";
+
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) return validationProblem(c, toValidationIssues(result.error, result.target));
+    },
+  });
+}
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: "about:blank" }),
+    title: z.string().openapi({ example: "Not Found" }),
+    status: z.number().int().openapi({ example: 404 }),
+    detail: z.string().openapi({ example: "Lecture not found." }),
+    instance: z.string().openapi({ example: "/lectures/lec-404" }),
+    requestId: z.string().openapi({ example: "6f1c2e0a-1d2b-4c3d-9e8f-0a1b2c3d4e5f" }),
+    errors: z
+      .array(
+        z.object({
+          loc: z.array(z.union([z.string(), z.number()])),
+          msg: z.string(),
+          type: z.string(),
+        }),
+      )
+      .optional()
+      .openapi({ description: "Present on 422: one entry per invalid field." }),
+  })
+  .openapi("Problem", { description: "RFC 9457 problem details." });
+
+export function problemResponses<const S extends readonly number[]>(...statuses: S) {
+  const descriptions: Record<number, string> = {
+    400: "The request is not acceptable (see `detail`).",
+    404: "Not found.",
+    409: "Conflict with the current state.",
+    413: "Upload too large.",
+    422: "Request validation failed.",
+    500: "Server error or misconfiguration.",
+    503: "A dependency is unavailable.",
+  };
+  return Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      { description: descriptions[s] ?? "Error", content: { "application/problem+json": { schema: ProblemSchema } } },
+    ]),
+  ) as { [K in S[number]]: { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } } };
+}
+
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});

@@ -1,0 +1,39 @@
+/**
+ * What a handler needs beyond the request: the validated config and the clients built from it.
+ * Resolved lazily, so routes that need no configuration (health, presets, docs) never fail on it.
+ */
+import { describeIssues, loadConfig, type Config } from "./config.ts";
+import { dbFor, storageFor, type AppContext } from "./context.ts";
+import type { Db } from "./db/client.ts";
+import type { Storage } from "./storage/index.ts";
+
+export class MisconfiguredError extends Error {
+  constructor(readonly detail: string) {
+    super(detail);
+    this.name = "MisconfiguredError";
+  }
+}
+
+const reported = new WeakSet<object>();
+
+export function configFromEnv(env: object): Config {
+  const loaded = loadConfig(env);
+  if (loaded.ok) return loaded.config;
+  const detail = `Server misconfigured: ${describeIssues(loaded.issues)}.`;
+  if (!reported.has(env)) {
+    reported.add(env);
+    console.error(JSON.stringify({ level: "error", msg: "invalid configuration", detail }));
+  }
+  throw new MisconfiguredError(detail);
+}
+
+export interface Services {
+  config: Config;
+  db: Db;
+  storage: Storage;
+}
+
+export function services(c: AppContext): Services {
+  const config = configFromEnv(c.env);
+  return { config, db: dbFor(config), storage: storageFor(config) };
+}

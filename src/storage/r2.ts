@@ -1,0 +1,66 @@
+import type { StorageConfig } from "../config.ts";
+import { fixedSizeParts, type Storage } from "./index.ts";
+
+type R2Config = Extract<StorageConfig, { mode: "r2" }>;
+
+export function createR2Storage({ bucket, bucketName }: R2Config): Storage {
+  const prefix = `r2://${bucketName}/`;
+  return {
+    mode: "r2",
+    uri: (key) => prefix + key,
+    keyOf: (uri) => (uri.startsWith(prefix) ? uri.slice(prefix.length) : null),
+
+    async put(key, data, contentType) {
+      await bucket.put(key, data, contentType ? { httpMetadata: { contentType } } : undefined);
+    },
+
+    async putStream(key, stream, contentType) {
+      const httpMetadata = contentType ? { contentType } : undefined;
+      const parts = fixedSizeParts(stream);
+      const first = await parts.next();
+      if (first.done) {
+        await bucket.put(key, new Uint8Array(0), { httpMetadata });
+        return { size: 0 };
+      }
+      const second = await parts.next();
+      if (second.done) {
+        // One part or less: a plain put.
+        await bucket.put(key, first.value, { httpMetadata });
+        return { size: first.value.byteLength };
+      }
+      const upload = await bucket.createMultipartUpload(key, { httpMetadata });
+      try {
+        const uploaded: R2UploadedPart[] = [];
+        let size = 0;
+        let partNumber = 1;
+        for (const part of [first.value, second.value]) {
+          uploaded.push(await upload.uploadPart(partNumber++, part));
+          size += part.byteLength;
+        }
+        for await (const part of parts) {
+          uploaded.push(await upload.uploadPart(partNumber++, part));
+          size += part.byteLength;
+        }
+        await upload.complete(uploaded);
+        return { size };
+      } catch (error) {
+        await upload.abort().catch(() => {});
+        throw error;
+      }
+    },
+
+    async get(key) {
+      const object = await bucket.get(key);
+      if (!object) return null;
+      return { body: object.body, size: object.size, contentType: object.httpMetadata?.contentType };
+    },
+
+    async delete(key) {
+      await bucket.delete(key);
+    },
+
+    async presignGet() {
+      return null;
+    },
+  };
+}

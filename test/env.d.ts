@@ -1,0 +1,8 @@
+declare module "vitest" {
+  interface ProvidedContext {
+    gatewayPort: number;
+    openaiPort: number;
+    s3Port: number;
+  }
+}
+export {};

@@ -1,0 +1,27 @@
+/**
+ * Runs in Node before the workerd test pools start: the Neon gateway over a fresh database,
+ * migrations applied through the Neon HTTP driver, and the local stand-ins for services outside
+ * this machine. Their ports reach the tests through `inject()`.
+ */
+import type { TestProject } from "vitest/node";
+import { startGateway } from "../scripts/neon-gateway.ts";
+import { applyMigrations } from "../scripts/migrate.ts";
+import { createScratchDatabase } from "./support/scratch-database.ts";
+
+export default async function setup(project: TestProject) {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  const scratch = serverUrl ? await createScratchDatabase(serverUrl) : undefined;
+  const gateway = await startGateway({
+    backend: scratch ? { kind: "pg", connectionString: scratch.url } : { kind: "pglite" },
+  });
+  await applyMigrations("postgresql://pegasus:pegasus@localhost:5432/pegasus", gateway.url);
+
+  project.provide("gatewayPort", gateway.port);
+  project.provide("openaiPort", 9);
+  project.provide("s3Port", 9);
+
+  return async () => {
+    await gateway.close();
+    await scratch?.drop();
+  };
+}
