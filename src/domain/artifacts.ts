@@ -113,15 +113,14 @@ export const ArtifactMetadataSchema = z.object({
 });
 export type ArtifactMetadata = z.infer<typeof ArtifactMetadataSchema>;
 
-const withMetadata = <T extends ArtifactType, S extends z.ZodObject>(type: T, content: S) =>
-  ArtifactMetadataSchema.extend({ artifactType: z.literal(type) }).extend(content.shape).strict();
+const metadataFor = <T extends ArtifactType>(type: T) => ArtifactMetadataSchema.extend({ artifactType: z.literal(type) });
 
 export const ARTIFACT_SCHEMAS = {
-  summary: withMetadata("summary", SummaryContentSchema),
-  outline: withMetadata("outline", OutlineContentSchema),
-  "key-terms": withMetadata("key-terms", KeyTermsContentSchema),
-  flashcards: withMetadata("flashcards", FlashcardsContentSchema),
-  "exam-questions": withMetadata("exam-questions", ExamQuestionsContentSchema),
+  summary: metadataFor("summary").extend(SummaryContentSchema.shape).strict(),
+  outline: metadataFor("outline").extend(OutlineContentSchema.shape).strict(),
+  "key-terms": metadataFor("key-terms").extend(KeyTermsContentSchema.shape).strict(),
+  flashcards: metadataFor("flashcards").extend(FlashcardsContentSchema.shape).strict(),
+  "exam-questions": metadataFor("exam-questions").extend(ExamQuestionsContentSchema.shape).strict(),
 } as const;
 
 export type Artifact<T extends ArtifactType = ArtifactType> = z.infer<(typeof ARTIFACT_SCHEMAS)[T]>;
