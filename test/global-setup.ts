@@ -7,6 +7,7 @@ import type { TestProject } from "vitest/node";
 import { startGateway } from "../scripts/neon-gateway.ts";
 import { applyMigrations } from "../scripts/migrate.ts";
 import { createScratchDatabase } from "./support/scratch-database.ts";
+import { startFakeOpenAI } from "./support/fake-openai.ts";
 
 export default async function setup(project: TestProject) {
   const serverUrl = process.env.TEST_DATABASE_URL;
@@ -17,10 +18,12 @@ export default async function setup(project: TestProject) {
   await applyMigrations("postgresql://pegasus:pegasus@localhost:5432/pegasus", gateway.url);
 
   project.provide("gatewayPort", gateway.port);
-  project.provide("openaiPort", 9);
+  const openai = await startFakeOpenAI();
+  project.provide("openaiPort", openai.port);
   project.provide("s3Port", 9);
 
   return async () => {
+    await openai.close();
     await gateway.close();
     await scratch?.drop();
   };

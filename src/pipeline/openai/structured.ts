@@ -1,0 +1,199 @@
+/**
+ * Shared plumbing for the structured-output calls: the numbered transcript the model cites, the
+ * chunker for transcripts over budget, and one request with exactly one repair attempt.
+ */
+import type OpenAI from "openai";
+import { zodResponseFormat } from "openai/helpers/zod";
+import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
+import type { z } from "zod";
+import type { TranscriptSegment } from "../../domain/transcript.ts";
+import { PermanentJobError } from "../../jobs/errors.ts";
+
+/** About 50k tokens of transcript: fits every current chat model's context with room to answer. */
+export const DEFAULT_TRANSCRIPT_CHAR_BUDGET = 200_000;
+
+// ---- the transcript as the model sees it ----
+
+/** One line per segment, prefixed with the marker `[n]` the model cites back. */
+export function numberedLine(index: number, segment: TranscriptSegment): string {
+  return `[${index}] ${segment.text.replace(/\s+/g, " ").trim()}`;
+}
+
+export function numberedTranscript(segments: readonly TranscriptSegment[], range: SegmentRange = { start: 0, end: segments.length }): string {
+  const lines: string[] = [];
+  for (let i = range.start; i < range.end; i++) lines.push(numberedLine(i, segments[i] as TranscriptSegment));
+  return lines.join("\n");
+}
+
+/** Half-open range of segment indexes. */
+export interface SegmentRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * Splits on segment boundaries so each chunk's numbered text stays within the budget (a single
+ * segment longer than the budget becomes a chunk of its own rather than being cut). Chunks are
+ * evened out so the last one is not a sliver.
+ */
+export function chunkSegments(segments: readonly TranscriptSegment[], budget: number): SegmentRange[] {
+  const sizes = segments.map((s, i) => numberedLine(i, s).length + 1);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (segments.length === 0) return [];
+  if (total <= budget) return [{ start: 0, end: segments.length }];
+  const target = total / Math.ceil(total / budget);
+  const ranges: SegmentRange[] = [];
+  let start = 0;
+  let size = 0;
+  sizes.forEach((n, i) => {
+    if (i > start && (size + n > budget || size >= target)) {
+      ranges.push({ start, end: i });
+      start = i;
+      size = 0;
+    }
+    size += n;
+  });
+  ranges.push({ start, end: segments.length });
+  return ranges;
+}
+
+// ---- text helpers ----
+
+export function clean(text: string | null | undefined): string {
+  return (text ?? "").replace(/\s+/g, " ").trim();
+}
+
+/** Cuts at a word boundary and marks the cut, so a clipped quote is recognisable as one. */
+export function clip(text: string, max: number): string {
+  const t = clean(text);
+  if (t.length <= max) return t;
+  const cut = t.slice(0, max - 1);
+  const space = cut.lastIndexOf(" ");
+  return `${(space > max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.-]+$/, "")}…`;
+}
+
+export interface IssueLike {
+  path?: readonly PropertyKey[];
+  message: string;
+}
+
+/** `key_terms[3].definition: Too small ...`, a form both a reader and the model can act on. */
+export function formatIssue(issue: IssueLike, prefix: readonly PropertyKey[] = []): string {
+  let where = "";
+  for (const part of [...prefix, ...(issue.path ?? [])]) {
+    if (typeof part === "number") where += `[${part}]`;
+    else where += where ? `.${String(part)}` : String(part);
+  }
+  return where ? `${where}: ${issue.message}` : issue.message;
+}
+
+export function summariseIssues(issues: readonly string[], max = 5): string {
+  const shown = issues.slice(0, max).join("; ");
+  return issues.length > max ? `${shown}; and ${issues.length - max} more` : shown;
+}
+
+// ---- one structured request, repaired at most once ----
+
+export type Acceptance<T> = { ok: true; value: T } | { ok: false; issues: string[] };
+
+export interface StructuredRequest<M, T> {
+  model: string;
+  /** The response format's name (the model sees it; the local fake keys its answers on it). */
+  name: string;
+  schema: z.ZodType<M>;
+  messages: ChatCompletionMessageParam[];
+  /** Checks and converts what the model returned; issues trigger the single repair attempt. */
+  accept: (parsed: M) => Acceptance<T>;
+  /** What was being asked, for error messages: "generate study material". */
+  task: string;
+  /** Prefix of the permanent error when the repaired output is still invalid. */
+  invalidLabel: string;
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; issues: string[]; raw: string | undefined };
+
+export async function requestStructured<M, T>(client: OpenAI, request: StructuredRequest<M, T>): Promise<T> {
+  const first = await attempt(client, request, request.messages);
+  if (first.ok) return first.value;
+  const repairMessages: ChatCompletionMessageParam[] = [
+    ...request.messages,
+    { role: "assistant", content: first.raw ?? "(no output)" },
+    {
+      role: "user",
+      content: [
+        "Your previous answer could not be used because it failed validation:",
+        ...first.issues.slice(0, 25).map((issue) => `- ${issue}`),
+        "Answer again with the complete JSON in the same schema, fixing these problems and keeping to the rules above.",
+      ].join("\n"),
+    },
+  ];
+  const second = await attempt(client, request, repairMessages);
+  if (second.ok) return second.value;
+  throw new PermanentJobError(`${request.invalidLabel}: ${summariseIssues(second.issues)}`);
+}
+
+async function attempt<M, T>(client: OpenAI, request: StructuredRequest<M, T>, messages: ChatCompletionMessageParam[]): Promise<Outcome<T>> {
+  const format = zodResponseFormat(request.schema, request.name);
+  // The SDK validates the content with the zod schema inside parse() and, when that fails,
+  // throws without the text. The repair prompt has to quote the text, so this copy of the format
+  // records it on the way through; parsing itself is still the helper's.
+  let raw: string | undefined;
+  const recording = Object.defineProperties(
+    { ...format },
+    {
+      $brand: { value: format.$brand },
+      $parseRaw: {
+        value: (content: string) => {
+          raw = content;
+          return format.$parseRaw(content);
+        },
+      },
+    },
+  ) as typeof format;
+
+  let completion;
+  try {
+    completion = await client.chat.completions.parse({ model: request.model, messages, response_format: recording });
+  } catch (error) {
+    if (isLengthError(error)) {
+      throw new PermanentJobError(
+        `The model's output was truncated at the model's token limit while trying to ${request.task}. Use a model with a larger output limit or a smaller transcript budget.`,
+      );
+    }
+    if (isContentFilterError(error)) throw new PermanentJobError(`The provider's content filter blocked the attempt to ${request.task}.`);
+    const issues = parseFailureIssues(error);
+    if (issues) return { ok: false, issues, raw };
+    throw error; // provider errors keep their status and class for the job engine's classifier
+  }
+
+  const message = completion.choices[0]?.message;
+  if (!message) return { ok: false, issues: ["The response had no message."], raw };
+  if (message.refusal) throw new PermanentJobError(`The model refused to ${request.task}: ${clean(message.refusal)}`);
+  if (message.parsed === null || message.parsed === undefined) {
+    return { ok: false, issues: ["The response had no JSON content."], raw: message.content ?? raw };
+  }
+  const accepted = request.accept(message.parsed as M);
+  return accepted.ok ? accepted : { ok: false, issues: accepted.issues, raw: message.content ?? raw };
+}
+
+// The SDK's finish-reason errors are not exported from the package root; recognise them by
+// class name, falling back to their fixed messages.
+function isLengthError(error: unknown): boolean {
+  const e = error as { constructor?: { name?: string }; message?: unknown };
+  return /^LengthFinishReasonError/.test(e?.constructor?.name ?? "") || /length limit was reached/i.test(String(e?.message ?? ""));
+}
+
+function isContentFilterError(error: unknown): boolean {
+  const e = error as { constructor?: { name?: string }; message?: unknown };
+  return /^ContentFilterFinishReasonError/.test(e?.constructor?.name ?? "") || /rejected by the content filter/i.test(String(e?.message ?? ""));
+}
+
+/** Invalid JSON or a zod mismatch raised while the SDK parsed the content; null for anything else. */
+function parseFailureIssues(error: unknown): string[] | null {
+  if (error instanceof SyntaxError) return [`The output was not valid JSON (${error.message}).`];
+  const issues = (error as { issues?: unknown })?.issues;
+  if (Array.isArray(issues) && issues.every((i) => typeof i?.message === "string")) {
+    return issues.length > 0 ? (issues as IssueLike[]).map((i) => formatIssue(i)) : ["The output did not match the schema."];
+  }
+  return null;
+}
