@@ -1,34 +1,49 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
 
 // Tests run inside workerd with the real local queue and R2 from miniflare. The Neon gateway
-// (embedded PGlite, or PostgreSQL when TEST_DATABASE_URL is set) and the local OpenAI-protocol
-// server are started by test/global-setup.ts, which provides their ports.
+// (embedded PGlite, or PostgreSQL when TEST_DATABASE_URL is set), the local OpenAI-protocol server
+// and the local S3 server are started once by test/global-setup.ts, which provides their ports.
+//
+// Three projects share them and differ only in settings the queue consumer must see globally:
+//   workerd         no OpenAI key (offline generator), R2 storage: the default product
+//   workerd-openai  *.openai.test.ts: an OpenAI key, pointed at the local OpenAI server
+//   workerd-s3      *.s3.test.ts: STORAGE_MODE=s3 against the local S3 server
+
+const MODE_SUFFIXES = ["openai", "s3"] as const;
+
+function project(name: string, include: string[], exclude: string[], bindings: (port: (key: "openaiPort" | "s3Port") => number) => Record<string, string>): TestProjectInlineConfiguration {
+  return {
+    extends: true,
+    plugins: [
+      cloudflareTest(({ inject }) => ({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            DATABASE_URL: "postgresql://pegasus:pegasus@localhost:5432/pegasus",
+            NEON_FETCH_ENDPOINT: `http://127.0.0.1:${inject("gatewayPort")}/sql`,
+            OPENAI_BASE_URL: `http://127.0.0.1:${inject("openaiPort")}/v1`,
+            OPENAI_API_KEY: "",
+            PLC_INLINE_JOBS: "0",
+            PLC_CORS_ORIGINS: "",
+            STORAGE_MODE: "r2",
+            JOB_RETRY_DELAYS_SEC: "1,1,1",
+            TEST_S3_PORT: String(inject("s3Port")),
+            ...bindings((key) => inject(key)),
+          },
+          queueConsumers: {
+            "pegasus-jobs": { maxBatchTimeout: 0.05, maxRetries: 10, deadLetterQueue: "pegasus-jobs-dlq" },
+            "pegasus-jobs-dlq": { maxBatchTimeout: 0.05 },
+          },
+        },
+      })),
+    ],
+    test: { name, include, exclude },
+  };
+}
+
 export default defineConfig({
-  plugins: [
-    cloudflareTest(({ inject }) => ({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: {
-          DATABASE_URL: "postgresql://pegasus:pegasus@localhost:5432/pegasus",
-          NEON_FETCH_ENDPOINT: `http://127.0.0.1:${inject("gatewayPort")}/sql`,
-          OPENAI_BASE_URL: `http://127.0.0.1:${inject("openaiPort")}/v1`,
-          OPENAI_API_KEY: "",
-          PLC_INLINE_JOBS: "0",
-          PLC_CORS_ORIGINS: "",
-          STORAGE_MODE: "r2",
-          JOB_RETRY_DELAYS_SEC: "1,1,1",
-          TEST_S3_PORT: String(inject("s3Port")),
-        },
-        queueConsumers: {
-          "pegasus-jobs": { maxBatchTimeout: 0.05, maxRetries: 10, deadLetterQueue: "pegasus-jobs-dlq" },
-          "pegasus-jobs-dlq": { maxBatchTimeout: 0.05 },
-        },
-      },
-    })),
-  ],
   test: {
-    include: ["test/**/*.test.ts"],
     globalSetup: ["./test/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
@@ -54,5 +69,18 @@ export default defineConfig({
         },
       },
     },
+    projects: [
+      project("workerd", ["test/**/*.test.ts"], MODE_SUFFIXES.map((m) => `test/**/*.${m}.test.ts`), () => ({})),
+      project("workerd-openai", ["test/**/*.openai.test.ts"], [], () => ({ OPENAI_API_KEY: "sk-test" })),
+      project("workerd-s3", ["test/**/*.s3.test.ts"], [], (port) => ({
+        STORAGE_MODE: "s3",
+        S3_ENDPOINT_URL: `http://127.0.0.1:${port("s3Port")}`,
+        S3_BUCKET: "pegasus-test",
+        S3_PREFIX: "pegasus",
+        S3_REGION: "us-east-1",
+        S3_ACCESS_KEY_ID: "S3RVER",
+        S3_SECRET_ACCESS_KEY: "S3RVER",
+      })),
+    ],
   },
 });

@@ -83,6 +83,7 @@ const rawEnvSchema = z.object({
   JOB_STAGE_TIMEOUT_SEC: positiveInt(900, 86_400),
   BUCKET: binding<R2Bucket>(isR2Bucket).optional(),
   JOBS: binding<Queue<JobMessage>>(isQueue).optional(),
+  DEAD_LETTERS: binding<Queue<JobMessage>>(isQueue).optional(),
 });
 
 type RawConfig = z.output<typeof rawEnvSchema>;
@@ -108,6 +109,8 @@ export interface Config {
   maxUploadBytes: number;
   storage: StorageConfig;
   queue?: Queue<JobMessage>;
+  /** Producer for the dead-letter queue: jobs whose transient failures used up every attempt. */
+  deadLetters?: Queue<JobMessage>;
   jobs: { maxAttempts: number; retryDelaysSec: number[]; stageTimeoutSec: number };
 }
 
@@ -165,6 +168,7 @@ function assemble(raw: RawConfig): ConfigResult {
       maxUploadBytes: Math.floor(raw.PLC_MAX_UPLOAD_MB * 1024 * 1024),
       storage,
       queue: raw.JOBS,
+      deadLetters: raw.DEAD_LETTERS,
       jobs: {
         maxAttempts: raw.JOB_MAX_ATTEMPTS,
         retryDelaysSec: raw.JOB_RETRY_DELAYS_SEC,

@@ -33,7 +33,11 @@ export interface Services {
   storage: Storage;
 }
 
-export function services(c: AppContext): Services {
-  const config = configFromEnv(c.env);
+export function servicesFromEnv(env: object): Services {
+  const config = configFromEnv(env);
   return { config, db: dbFor(config), storage: storageFor(config) };
+}
+
+export function services(c: AppContext): Services {
+  return servicesFromEnv(c.env);
 }

@@ -5,4 +5,18 @@ declare module "vitest" {
     s3Port: number;
   }
 }
+
+// Bindings the test configuration adds (vitest.config.ts) beyond those in wrangler.toml.
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      DATABASE_URL: string;
+      NEON_FETCH_ENDPOINT: string;
+      OPENAI_BASE_URL: string;
+      OPENAI_API_KEY: string;
+      TEST_S3_PORT: string;
+    }
+  }
+}
+
 export {};

@@ -9,20 +9,37 @@ import * as schema from "./schema.ts";
 
 export type Db = NeonHttpDatabase<typeof schema>;
 
-const NEON_DEFAULT_ENDPOINT = neonConfig.fetchEndpoint;
+/**
+ * The driver's endpoint setting is global, but each client here may point elsewhere (a local
+ * gateway, or production Neon). So the endpoint rides along in the client's fetch options and
+ * this fetch function, installed once, sends the request there.
+ */
+type RoutedInit = RequestInit & { neonEndpoint?: string };
+neonConfig.fetchFunction = (input: string, init?: RoutedInit) => {
+  if (!init?.neonEndpoint) return fetch(input, init);
+  const { neonEndpoint, ...rest } = init;
+  return fetch(neonEndpoint, rest);
+};
 
-/** The endpoint setting is global in the driver; only a local run overrides it. */
-function pointDriverAt(config: Pick<Config, "neonFetchEndpoint">) {
-  neonConfig.fetchEndpoint = config.neonFetchEndpoint ?? NEON_DEFAULT_ENDPOINT;
+function fetchOptions(config: Pick<Config, "neonFetchEndpoint">, extra: RequestInit = {}): RoutedInit {
+  return config.neonFetchEndpoint ? { ...extra, neonEndpoint: config.neonFetchEndpoint } : extra;
 }
 
 export function createDb(config: Config): Db {
-  pointDriverAt(config);
-  return drizzle({ client: neon(config.databaseUrl), schema });
+  return drizzle({ client: neon(config.databaseUrl, { fetchOptions: fetchOptions(config) }), schema });
 }
 
 /** A raw client with a deadline, for probes that must answer quickly even when the database hangs. */
 export function createProbeClient(config: Config, timeoutMs: number) {
-  pointDriverAt(config);
-  return neon(config.databaseUrl, { fetchOptions: { signal: AbortSignal.timeout(timeoutMs) } });
+  return neon(config.databaseUrl, { fetchOptions: fetchOptions(config, { signal: AbortSignal.timeout(timeoutMs) }) });
+}
+
+/** The database could not be reached (as opposed to rejecting a query): worth a 503 and a retry. */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (depth > 3 || typeof error !== "object" || error === null) return false;
+  const e = error as { message?: unknown; cause?: unknown; sourceError?: unknown; code?: unknown };
+  const message = typeof e.message === "string" ? e.message : "";
+  if (/^Error connecting to database|^Server error \(HTTP status (5\d\d|429)\)/.test(message)) return true;
+  if (typeof e.code === "string" && /^(08|57P)/.test(e.code)) return true;
+  return isDatabaseUnavailable(e.cause, depth + 1);
 }

@@ -70,9 +70,15 @@ export function problemResponse(
   });
 }
 
+function describeValidation(errors: ValidationIssue[]): string {
+  return `Request validation failed: ${errors.map((e) => `${e.loc.join(".")}: ${e.msg}`).join("; ")}.`;
+}
+
 /** 422 with a one-sentence `detail` and the individual issues in `errors`. */
 export function validationProblem(c: Context, errors: ValidationIssue[]): Response {
-  const parts = errors.map((e) => `${e.loc.join(".")}: ${e.msg}`);
-  const detail = `Request validation failed: ${parts.join("; ")}.`;
-  return problemResponse(c, 422, detail, { errors });
+  return problemResponse(c, 422, describeValidation(errors), { errors });
+}
+
+export function validationFailed(errors: ValidationIssue[]): ApiError {
+  return new ApiError(422, describeValidation(errors), { errors });
 }

@@ -11,7 +11,7 @@ export function call(path: string, init?: RequestInit): Promise<Response> {
 }
 
 /** The same Worker with some settings changed, e.g. `{ PLC_INLINE_JOBS: "1" }`. */
-export function callWith(overrides: Record<string, unknown>, path: string, init?: RequestInit): Promise<Response> {
+export async function callWith(overrides: Record<string, unknown>, path: string, init?: RequestInit): Promise<Response> {
   const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
   return worker.fetch(new Request(`${BASE}${path}`, init), { ...env, ...overrides }, ctx);
 }

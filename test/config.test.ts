@@ -1,0 +1,71 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { describeIssues, isTruthy, loadConfig } from "../src/config.ts";
+
+const base = { ...env } as Record<string, unknown>;
+
+function issuesOf(overrides: Record<string, unknown>) {
+  const result = loadConfig({ ...base, ...overrides });
+  if (result.ok) throw new Error("expected the configuration to be rejected");
+  return result.issues;
+}
+
+describe("loadConfig", () => {
+  it("accepts the test bindings and fills defaults", () => {
+    const result = loadConfig({ ...base, OPENAI_MODEL: "" });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.openai.model).toBe("gpt-4o-mini");
+    expect(result.config.maxUploadBytes).toBe(100 * 1024 * 1024);
+    expect(result.config.storage.mode).toBe("r2");
+    expect(result.config.jobs.maxAttempts).toBe(4);
+  });
+
+  it("names a missing DATABASE_URL and what it should be", () => {
+    const { DATABASE_URL: _, ...rest } = base;
+    const result = loadConfig(rest);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(describeIssues(result.issues)).toBe("DATABASE_URL is not set; expected a postgres:// or postgresql:// connection string");
+  });
+
+  it("rejects malformed values without echoing them", () => {
+    const issues = issuesOf({ DATABASE_URL: "mysql://secret@host", PLC_MAX_UPLOAD_MB: "lots", STORAGE_MODE: "ftp" });
+    const text = describeIssues(issues);
+    expect(issues.map((i) => i.variable).sort()).toEqual(["DATABASE_URL", "PLC_MAX_UPLOAD_MB", "STORAGE_MODE"]);
+    expect(text).not.toContain("secret");
+    expect(text).toContain("expected r2, local or s3");
+  });
+
+  it("requires bucket, endpoint and credentials in s3 mode", () => {
+    const issues = issuesOf({ STORAGE_MODE: "s3" });
+    expect(issues.map((i) => i.variable)).toEqual(["S3_ENDPOINT_URL", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"]);
+  });
+
+  it("accepts the AWS_* names and S3_REGION before AWS_REGION in s3 mode", () => {
+    const result = loadConfig({
+      ...base,
+      STORAGE_MODE: "S3",
+      S3_ENDPOINT_URL: "http://127.0.0.1:4569/",
+      S3_BUCKET: "b",
+      AWS_ACCESS_KEY_ID: "k",
+      AWS_SECRET_ACCESS_KEY: "s",
+      S3_REGION: "auto",
+      AWS_REGION: "eu-west-1",
+    });
+    expect(result.ok && result.config.storage).toMatchObject({ mode: "s3", endpoint: "http://127.0.0.1:4569", region: "auto", prefix: "pegasus" });
+  });
+
+  it("treats `local` as r2 and needs the queue only outside inline mode", () => {
+    expect(issuesOf({ JOBS: undefined }).map((i) => i.variable)).toEqual(["JOBS"]);
+    const inline = loadConfig({ ...base, JOBS: undefined, PLC_INLINE_JOBS: " ON ", STORAGE_MODE: "local" });
+    expect(inline.ok && inline.config.storage.mode).toBe("r2");
+  });
+});
+
+describe("isTruthy", () => {
+  it("accepts 1/true/yes/on in any case and nothing else", () => {
+    for (const v of ["1", "true", "TRUE", " yes ", "On"]) expect(isTruthy(v)).toBe(true);
+    for (const v of ["0", "false", "no", "off", "", "y", undefined]) expect(isTruthy(v)).toBe(false);
+  });
+});
