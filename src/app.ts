@@ -6,9 +6,14 @@ import { Scalar } from "@scalar/hono-api-reference";
 import { HTTPException } from "hono/http-exception";
 import { cors } from "hono/cors";
 import type { AppContext, AppEnv } from "./context.ts";
+import { isDatabaseUnavailable } from "./db/client.ts";
 import { ApiError, problemResponse, validationProblem } from "./lib/problem.ts";
 import { requestId } from "./lib/request-id.ts";
+import { courseRoutes } from "./routes/courses.ts";
+import { exportRoutes } from "./routes/exports.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { jobRoutes } from "./routes/jobs.ts";
+import { lectureRoutes } from "./routes/lectures.ts";
 import { presetRoutes } from "./routes/presets.ts";
 import { MisconfiguredError } from "./services.ts";
 
@@ -38,6 +43,10 @@ function handleError(error: Error, c: AppContext): Response {
       return validationProblem(c, [{ loc: ["body"], msg: "Body is not valid JSON", type: "json_invalid" }]);
     return problemResponse(c, error.status as 400, error.message || "Request failed.");
   }
+  if (isDatabaseUnavailable(error)) {
+    console.error(JSON.stringify({ level: "error", msg: "database unavailable", requestId: c.get("requestId") }));
+    return problemResponse(c, 503, "The database is unavailable right now; try again shortly.", { headers: { "Retry-After": "5" } });
+  }
   console.error(
     JSON.stringify({ level: "error", msg: "unhandled error", requestId: c.get("requestId"), error: error.stack ?? String(error) }),
   );
@@ -60,6 +69,10 @@ export function createApp() {
 
   app.route("/", healthRoutes);
   app.route("/", presetRoutes);
+  app.route("/", courseRoutes);
+  app.route("/", lectureRoutes);
+  app.route("/", jobRoutes);
+  app.route("/", exportRoutes);
 
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

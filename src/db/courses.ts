@@ -1,0 +1,90 @@
+/**
+ * Course reads. Each function is one round trip (a single statement or one batch).
+ */
+import { and, asc, count, desc, eq, sql } from "drizzle-orm";
+import type { PageRequest } from "../lib/pagination.ts";
+import type { Db } from "./client.ts";
+import { courses, jobs, lectures, threadEvolutionNotes, threadOccurrences, threads } from "./schema.ts";
+import type { EvolutionNoteOut, OccurrenceOut } from "./rows.ts";
+
+export async function listCourses(db: Db, page: PageRequest) {
+  const [rows, [total]] = await db.batch([
+    db.select().from(courses).orderBy(desc(courses.created_at), desc(courses.id)).limit(page.limit).offset(page.offset),
+    db.select({ n: count() }).from(courses),
+  ]);
+  return { rows, total: total?.n ?? 0 };
+}
+
+export async function getCourse(db: Db, id: string) {
+  const [row] = await db.select().from(courses).where(eq(courses.id, id));
+  return row ?? null;
+}
+
+export async function listCourseLectures(db: Db, courseId: string, page: PageRequest) {
+  const [course, rows, [total]] = await db.batch([
+    db.select({ id: courses.id }).from(courses).where(eq(courses.id, courseId)),
+    db
+      .select()
+      .from(lectures)
+      .where(eq(lectures.course_id, courseId))
+      .orderBy(desc(lectures.created_at), desc(lectures.id))
+      .limit(page.limit)
+      .offset(page.offset),
+    db.select({ n: count() }).from(lectures).where(eq(lectures.course_id, courseId)),
+  ]);
+  return { exists: course.length > 0, rows, total: total?.n ?? 0 };
+}
+
+/** Evolution notes and occurrences ride along as JSON, so a thread list is still one statement. */
+export const threadDetails = {
+  evolution_notes: sql<EvolutionNoteOut[]>`coalesce((
+    select json_agg(json_build_object(
+      'lecture_id', n.lecture_id, 'change_type', n.change_type, 'note', n.note,
+      'created_at', to_char(n.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+      order by n.created_at, n.lecture_id)
+    from ${threadEvolutionNotes} n where n.thread_id = ${threads.id}), '[]'::json)`,
+  occurrences: sql<OccurrenceOut[]>`coalesce((
+    select json_agg(json_build_object(
+      'lecture_id', o.lecture_id, 'artifact_id', o.artifact_id, 'evidence', o.evidence,
+      'confidence', o.confidence, 'segment_index', o.segment_index,
+      'captured_at', to_char(o.captured_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+      order by o.captured_at, o.lecture_id)
+    from ${threadOccurrences} o where o.thread_id = ${threads.id}), '[]'::json)`,
+};
+
+export async function listCourseThreads(db: Db, courseId: string, page: PageRequest) {
+  const [course, rows, [total]] = await db.batch([
+    db.select({ id: courses.id }).from(courses).where(eq(courses.id, courseId)),
+    db
+      .select({ thread: threads, ...threadDetails })
+      .from(threads)
+      .where(eq(threads.course_id, courseId))
+      .orderBy(desc(threads.created_at), desc(threads.id))
+      .limit(page.limit)
+      .offset(page.offset),
+    db.select({ n: count() }).from(threads).where(eq(threads.course_id, courseId)),
+  ]);
+  return { exists: course.length > 0, rows, total: total?.n ?? 0 };
+}
+
+/** Every lecture of the course (newest first) and the latest job of each of their stages. */
+export async function getCourseProgressData(db: Db, courseId: string) {
+  const [course, lectureRows, latestJobs] = await db.batch([
+    db.select({ id: courses.id }).from(courses).where(eq(courses.id, courseId)),
+    db.select().from(lectures).where(eq(lectures.course_id, courseId)).orderBy(desc(lectures.created_at), desc(lectures.id)),
+    db
+      .selectDistinctOn([jobs.lecture_id, jobs.job_type], {
+        lecture_id: jobs.lecture_id,
+        job_type: jobs.job_type,
+        id: jobs.id,
+        status: jobs.status,
+        created_at: jobs.created_at,
+        updated_at: jobs.updated_at,
+        error: jobs.error,
+      })
+      .from(jobs)
+      .innerJoin(lectures, and(eq(lectures.id, jobs.lecture_id), eq(lectures.course_id, courseId)))
+      .orderBy(asc(jobs.lecture_id), asc(jobs.job_type), desc(jobs.created_at), desc(jobs.id)),
+  ]);
+  return { exists: course.length > 0, lectures: lectureRows, latestJobs };
+}

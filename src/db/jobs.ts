@@ -1,0 +1,241 @@
+/**
+ * Job rows: the source of truth for job status. Every state change is one conditional statement,
+ * so concurrent or duplicate queue deliveries cannot both win.
+ */
+import { and, count, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import type { PageRequest } from "../lib/pagination.ts";
+import type { Db } from "./client.ts";
+import type { JobRow } from "./rows.ts";
+import { jobDeadLetters, jobs, lectures, type JobStatus, type JobType } from "./schema.ts";
+
+export async function getJob(db: Db, id: string): Promise<JobRow | null> {
+  const [row] = await db.select().from(jobs).where(eq(jobs.id, id));
+  return row ?? null;
+}
+
+export interface JobFilter {
+  status?: JobStatus;
+  jobType?: JobType;
+  lectureId?: string;
+  courseId?: string;
+}
+
+export async function listJobs(db: Db, filter: JobFilter, page: PageRequest) {
+  const conditions: SQL[] = [];
+  if (filter.status) conditions.push(eq(jobs.status, filter.status));
+  if (filter.jobType) conditions.push(eq(jobs.job_type, filter.jobType));
+  if (filter.lectureId) conditions.push(eq(jobs.lecture_id, filter.lectureId));
+  if (filter.courseId)
+    conditions.push(inArray(jobs.lecture_id, db.select({ id: lectures.id }).from(lectures).where(eq(lectures.course_id, filter.courseId))));
+  const where = conditions.length ? and(...conditions) : undefined;
+  const [rows, [total]] = await db.batch([
+    db.select().from(jobs).where(where).orderBy(desc(jobs.created_at), desc(jobs.id)).limit(page.limit).offset(page.offset),
+    db.select({ n: count() }).from(jobs).where(where),
+  ]);
+  return { rows, total: total?.n ?? 0 };
+}
+
+export interface NewJob {
+  id: string;
+  lectureId: string;
+  jobType: JobType;
+  params: Record<string, unknown>;
+  maxAttempts: number;
+  replayedFromJobId?: string;
+  /** False in inline mode: no queue message will be sent. */
+  enqueued: boolean;
+}
+
+/**
+ * Inserts a queued job unless the lecture already has an active (queued or running) job for the
+ * same stage; then that job is returned with `deduplicated: true`. One statement: the partial
+ * unique index on (lecture_id, job_type) decides, even under concurrency.
+ */
+export async function createJobOrGetActive(db: Db, job: NewJob): Promise<{ job: JobRow; deduplicated: boolean }> {
+  for (let tries = 0; tries < 3; tries++) {
+    const inserted = await db
+      .insert(jobs)
+      .values({
+        id: job.id,
+        lecture_id: job.lectureId,
+        job_type: job.jobType,
+        status: "queued",
+        params: job.params,
+        max_attempts: job.maxAttempts,
+        replayed_from_job_id: job.replayedFromJobId ?? null,
+        enqueued_at: job.enqueued ? sql`now()` : null,
+      })
+      .onConflictDoNothing({
+        target: [jobs.lecture_id, jobs.job_type],
+        where: sql`status in ('queued', 'running')`,
+      })
+      .returning();
+    if (inserted[0]) return { job: inserted[0], deduplicated: false };
+    const [active] = await db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.lecture_id, job.lectureId), eq(jobs.job_type, job.jobType), inArray(jobs.status, ["queued", "running"])));
+    if (active) return { job: active, deduplicated: true };
+    // The active job finished between the two statements: try the insert again.
+  }
+  throw new Error("could not create or find an active job");
+}
+
+/** The stage whose pending job makes a stage wait. */
+const PREREQUISITE: Partial<Record<JobType, JobType>> = { generation: "transcription", export: "generation" };
+
+export type ClaimResult =
+  | { outcome: "claimed"; job: JobRow }
+  | { outcome: "waiting"; prerequisite: JobType }
+  | { outcome: "not_queued"; status: JobStatus | null };
+
+/**
+ * Atomically moves a queued job to running (one attempt spent), unless its prerequisite stage
+ * has a queued or running job: then nothing changes and the caller re-delivers later.
+ */
+export async function claimJob(db: Db, jobId: string, respectPrerequisites = true): Promise<ClaimResult> {
+  const rows = (await db.execute(sql`
+    with target as (
+      select id, lecture_id, job_type, status from ${jobs} where id = ${jobId}
+    ), prerequisite as (
+      select p.status from ${jobs} p, target t
+      where p.lecture_id = t.lecture_id
+        and p.job_type = case t.job_type when 'generation' then 'transcription' when 'export' then 'generation' end
+      order by p.created_at desc, p.id desc
+      limit 1
+    ), waiting as (
+      select ${respectPrerequisites} and coalesce((select status from prerequisite) in ('queued', 'running'), false) as yes
+    ), claimed as (
+      update ${jobs} set status = 'running', attempt = attempt + 1, started_at = now(), updated_at = now(),
+        next_attempt_at = null
+      where id = ${jobId} and status = 'queued' and not (select yes from waiting)
+      returning *
+    )
+    select t.status as current_status, t.job_type as target_type, (select yes from waiting) as waiting,
+      c.id, c.lecture_id, c.job_type, c.status, c.params, c.result, c.error, c.attempt, c.max_attempts,
+      c.next_attempt_at, c.enqueued_at, c.replayed_from_job_id, c.created_at, c.updated_at, c.started_at, c.finished_at
+    from target t left join claimed c on true
+  `)) as unknown as { rows: (Record<string, unknown> & { current_status: JobStatus; target_type: JobType; waiting: boolean })[] };
+  const row = rows.rows[0];
+  if (!row) return { outcome: "not_queued", status: null };
+  if (row.id) return { outcome: "claimed", job: row as unknown as JobRow };
+  if (row.current_status === "queued" && row.waiting) return { outcome: "waiting", prerequisite: PREREQUISITE[row.target_type]! };
+  return { outcome: "not_queued", status: row.current_status };
+}
+
+/** Guarded by attempt: a consumer that lost its claim (recovery re-ran the job) changes nothing. */
+const ownedBy = (job: Pick<JobRow, "id" | "attempt">) =>
+  and(eq(jobs.id, job.id), eq(jobs.status, "running"), eq(jobs.attempt, job.attempt));
+
+export async function completeJob(db: Db, job: JobRow, result: Record<string, unknown>) {
+  const [row] = await db
+    .update(jobs)
+    .set({ status: "completed", result, error: null, finished_at: sql`now()`, updated_at: sql`now()`, next_attempt_at: null })
+    .where(ownedBy(job))
+    .returning();
+  return row ?? null;
+}
+
+export async function failJob(db: Db, job: JobRow, error: string) {
+  const [row] = await db
+    .update(jobs)
+    .set({ status: "failed", error, finished_at: sql`now()`, updated_at: sql`now()`, next_attempt_at: null })
+    .where(ownedBy(job))
+    .returning();
+  return row ?? null;
+}
+
+/** Back to queued with the error kept, until the retry message arrives. */
+export async function scheduleRetry(db: Db, job: JobRow, error: string, delaySec: number) {
+  const [row] = await db
+    .update(jobs)
+    .set({
+      status: "queued",
+      error,
+      next_attempt_at: sql`now() + make_interval(secs => ${delaySec})`,
+      enqueued_at: sql`now()`,
+      updated_at: sql`now()`,
+    })
+    .where(ownedBy(job))
+    .returning();
+  return row ?? null;
+}
+
+/** A waiting job was re-sent: refresh its bookkeeping so the recovery sweep leaves it alone. */
+export async function markRedelivered(db: Db, jobId: string, delaySec: number) {
+  await db
+    .update(jobs)
+    .set({ enqueued_at: sql`now()`, next_attempt_at: sql`now() + make_interval(secs => ${delaySec})` })
+    .where(and(eq(jobs.id, jobId), eq(jobs.status, "queued")));
+}
+
+/** The queue send failed: the recovery sweep will send it. */
+export async function markNotEnqueued(db: Db, jobId: string) {
+  await db.update(jobs).set({ enqueued_at: null }).where(and(eq(jobs.id, jobId), eq(jobs.status, "queued")));
+}
+
+export interface RecoveryFindings {
+  requeued: string[];
+  timedOut: string[];
+  resend: string[];
+}
+
+/**
+ * One batch: jobs running past the stage timeout go back to the queue (or fail when no attempt is
+ * left); queued jobs whose message is missing or overdue are collected for re-sending.
+ */
+export async function recoverJobs(db: Db, stageTimeoutSec: number, lostAfterSec: number): Promise<RecoveryFindings> {
+  const timeoutNote = `Stage did not finish within ${stageTimeoutSec} s (the consumer stopped).`;
+  const [stuck, lost] = await db.batch([
+    db
+      .update(jobs)
+      .set({
+        status: sql`case when ${jobs.attempt} >= ${jobs.max_attempts} then 'failed' else 'queued' end`,
+        error: sql`case when ${jobs.attempt} >= ${jobs.max_attempts} then ${`${timeoutNote} No attempts left.`}::text else ${timeoutNote}::text end`,
+        finished_at: sql`case when ${jobs.attempt} >= ${jobs.max_attempts} then now() else null end`,
+        enqueued_at: sql`now()`,
+        next_attempt_at: null,
+        updated_at: sql`now()`,
+      })
+      .where(and(eq(jobs.status, "running"), sql`${jobs.started_at} < now() - make_interval(secs => ${stageTimeoutSec})`))
+      .returning({ id: jobs.id, status: jobs.status }),
+    db
+      .update(jobs)
+      .set({ enqueued_at: sql`now()` })
+      .where(
+        and(
+          eq(jobs.status, "queued"),
+          sql`(${jobs.enqueued_at} is null or greatest(${jobs.enqueued_at}, ${jobs.next_attempt_at}) < now() - make_interval(secs => ${lostAfterSec}))`,
+        ),
+      )
+      .returning({ id: jobs.id }),
+  ]);
+  const requeued = stuck.filter((r) => r.status === "queued").map((r) => r.id);
+  return {
+    requeued,
+    timedOut: stuck.filter((r) => r.status === "failed").map((r) => r.id),
+    resend: [...requeued, ...lost.map((r) => r.id)],
+  };
+}
+
+export async function recordDeadLetter(
+  db: Db,
+  letter: { id: string; jobId: string | null; queue: string; message: unknown; attempts: number },
+  failure: string,
+) {
+  await db.batch([
+    db
+      .insert(jobDeadLetters)
+      .values({ id: letter.id, job_id: letter.jobId, queue: letter.queue, message: letter.message, attempts: letter.attempts })
+      .onConflictDoNothing(),
+    // A job whose messages ran out while it was still active is failed, not left waiting forever.
+    db
+      .update(jobs)
+      .set({ status: "failed", error: failure, finished_at: sql`now()`, updated_at: sql`now()`, next_attempt_at: null })
+      .where(and(eq(jobs.id, letter.jobId ?? ""), inArray(jobs.status, ["queued", "running"]))),
+  ]);
+}
+
+export async function listDeadLetters(db: Db, jobId: string) {
+  return db.select().from(jobDeadLetters).where(eq(jobDeadLetters.job_id, jobId));
+}

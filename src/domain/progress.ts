@@ -1,0 +1,151 @@
+/**
+ * Progress maths for a lecture (three stages, derived from its latest job per stage) and for a
+ * course (the mean of its lectures). Pure: rows in, payload pieces out.
+ */
+import type { JobStatus, JobType } from "../db/schema.ts";
+
+export const STAGES = ["transcription", "generation", "export"] as const satisfies readonly JobType[];
+export type Stage = (typeof STAGES)[number];
+export type StageStatus = JobStatus | "not_started";
+export type OverallStatus = "not_started" | "in_progress" | "completed" | "failed";
+
+/** The latest job of one stage, as the progress payload shows it. */
+export interface StageJob {
+  job_type: string;
+  id: string;
+  status: JobStatus;
+  created_at: string;
+  updated_at: string | null;
+  error: string | null;
+}
+
+export interface StageSnapshot {
+  status: StageStatus;
+  jobId: string | null;
+  createdAt: string | null;
+  updatedAt: string | null;
+  error: string | null;
+}
+
+export interface LectureProgress {
+  overallStatus: OverallStatus;
+  stageCount: number;
+  completedStageCount: number;
+  progressPercent: number;
+  currentStage: Stage | "completed";
+  hasFailedStage: boolean;
+  stages: Record<Stage, StageSnapshot>;
+}
+
+const EMPTY_STAGE: StageSnapshot = { status: "not_started", jobId: null, createdAt: null, updatedAt: null, error: null };
+
+/**
+ * `latestJobs` holds at most one job per stage: the newest. Jobs of other types are ignored.
+ */
+export function lectureProgress(latestJobs: readonly StageJob[]): LectureProgress {
+  const stages = Object.fromEntries(STAGES.map((s) => [s, EMPTY_STAGE])) as Record<Stage, StageSnapshot>;
+  for (const job of latestJobs) {
+    if (!(STAGES as readonly string[]).includes(job.job_type)) continue;
+    stages[job.job_type as Stage] = {
+      status: job.status,
+      jobId: job.id,
+      createdAt: job.created_at,
+      updatedAt: job.updated_at,
+      error: job.error,
+    };
+  }
+  const statuses = STAGES.map((s) => stages[s].status);
+  const completedStageCount = statuses.filter((s) => s === "completed").length;
+  const hasFailedStage = statuses.includes("failed");
+  const currentStage = STAGES.find((s) => stages[s].status !== "completed") ?? "completed";
+  // Unlike the reference, a lecture whose first job is merely queued is already in progress.
+  const overallStatus: OverallStatus = hasFailedStage
+    ? "failed"
+    : completedStageCount === STAGES.length
+      ? "completed"
+      : statuses.some((s) => s !== "not_started")
+        ? "in_progress"
+        : "not_started";
+  return {
+    overallStatus,
+    stageCount: STAGES.length,
+    completedStageCount,
+    progressPercent: Math.floor((completedStageCount / STAGES.length) * 100),
+    currentStage,
+    hasFailedStage,
+    stages,
+  };
+}
+
+/** Python's round(): halves go to the even neighbour (16.5 → 16, 49.5 → 50). */
+export function roundHalfToEven(value: number): number {
+  const floor = Math.floor(value);
+  const diff = value - floor;
+  const EPS = 1e-9;
+  if (Math.abs(diff - 0.5) < EPS) return floor % 2 === 0 ? floor : floor + 1;
+  return Math.round(value);
+}
+
+export interface CourseLecture {
+  progress: LectureProgress;
+  created_at: string;
+  updated_at: string | null;
+}
+
+export interface CourseProgress {
+  overallStatus: OverallStatus;
+  lectureCount: number;
+  completedLectureCount: number;
+  failedLectureCount: number;
+  inProgressLectureCount: number;
+  notStartedLectureCount: number;
+  progressPercent: number;
+  latestActivityAt: string | null;
+}
+
+/** Timestamps are RFC 3339 UTC strings of equal shape, but compare as instants to be safe. */
+function later(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Date.parse(b) > Date.parse(a) || (Date.parse(b) === Date.parse(a) && b > a) ? b : a;
+}
+
+export function courseProgress(lectures: readonly CourseLecture[]): CourseProgress {
+  const count = (status: OverallStatus) => lectures.filter((l) => l.progress.overallStatus === status).length;
+  const completed = count("completed");
+  const failed = count("failed");
+  const inProgress = count("in_progress");
+  const percent =
+    lectures.length === 0
+      ? 0
+      : roundHalfToEven(lectures.reduce((sum, l) => sum + l.progress.progressPercent, 0) / lectures.length);
+
+  let latestActivityAt: string | null = null;
+  for (const lecture of lectures) {
+    for (const stage of Object.values(lecture.progress.stages)) {
+      if (stage.jobId) latestActivityAt = later(latestActivityAt, stage.updatedAt ?? stage.createdAt);
+    }
+    latestActivityAt = later(latestActivityAt, lecture.updated_at);
+    latestActivityAt = later(latestActivityAt, lecture.created_at);
+  }
+
+  const overallStatus: OverallStatus =
+    failed > 0
+      ? "failed"
+      : lectures.length > 0 && completed === lectures.length
+        ? "completed"
+        : percent > 0 || inProgress > 0 || completed > 0
+          ? "in_progress"
+          : "not_started";
+
+  return {
+    overallStatus,
+    lectureCount: lectures.length,
+    completedLectureCount: completed,
+    failedLectureCount: failed,
+    inProgressLectureCount: inProgress,
+    notStartedLectureCount: count("not_started"),
+    progressPercent: percent,
+    latestActivityAt,
+  };
+}

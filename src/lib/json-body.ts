@@ -1,0 +1,25 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../context.ts";
+import { validationProblem } from "./problem.ts";
+
+const JSON_TYPE = /^application\/([a-z0-9.-]+\+)?json\b/i;
+
+/**
+ * A required JSON object body. Hono's JSON validator treats a missing or non-JSON body as `{}`;
+ * the reference answered 422 for those, and so do we, before the schema runs.
+ */
+export const requireJsonObjectBody = () =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const text = JSON_TYPE.test(c.req.header("content-type") ?? "") ? await c.req.text() : "";
+    if (text.trim() === "")
+      return validationProblem(c, [{ loc: ["body"], msg: "Field required", type: "missing" }]);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return validationProblem(c, [{ loc: ["body"], msg: "Body is not valid JSON", type: "json_invalid" }]);
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      return validationProblem(c, [{ loc: ["body"], msg: "Input should be a valid dictionary or object", type: "model_attributes_type" }]);
+    await next();
+  });

@@ -1,0 +1,65 @@
+/**
+ * Query and form parameter schemas with the reference's validation vocabulary, documented as
+ * the types a client sends (integer, boolean) although they arrive as strings.
+ */
+import { z } from "@hono/zod-openapi";
+
+const INT = /^[+-]?\d+$/;
+
+/** An optional integer in a query string, with bounds, a default, and FastAPI-style messages. */
+export function intQuery(options: { min?: number; max?: number; default: number; description: string; example?: number }) {
+  return z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      const text = value.trim();
+      if (!INT.test(text)) {
+        ctx.addIssue({ code: "custom", message: "Input should be a valid integer, unable to parse string as an integer", params: { type: "int_parsing" } });
+        return;
+      }
+      const n = Number(text);
+      if (options.min !== undefined && n < options.min)
+        ctx.addIssue({ code: "custom", message: `Input should be greater than or equal to ${options.min}`, params: { type: "greater_than_equal" } });
+      if (options.max !== undefined && n > options.max)
+        ctx.addIssue({ code: "custom", message: `Input should be less than or equal to ${options.max}`, params: { type: "less_than_equal" } });
+    })
+    .transform((value) => (value === undefined ? options.default : Number(value.trim())))
+    .openapi({
+      type: "integer",
+      minimum: options.min,
+      maximum: options.max,
+      default: options.default,
+      description: options.description,
+      example: options.example,
+    });
+}
+
+export const MAX_PAGE_SIZE = 500;
+
+export const pageQuery = {
+  limit: intQuery({ min: 0, max: MAX_PAGE_SIZE, default: 100, description: `Page size (0–${MAX_PAGE_SIZE}).` }),
+  offset: intQuery({ min: 0, default: 0, description: "Items to skip." }),
+};
+
+const TRUE = new Set(["true", "1", "yes", "on", "t", "y"]);
+const FALSE = new Set(["false", "0", "no", "off", "f", "n"]);
+
+/** The boolean spellings the reference accepted (any case); anything else is a 422. */
+export function boolQuery(defaultValue: boolean, description: string) {
+  return z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      const v = value.trim().toLowerCase();
+      if (!TRUE.has(v) && !FALSE.has(v))
+        ctx.addIssue({ code: "custom", message: "Input should be a valid boolean, unable to interpret input", params: { type: "bool_parsing" } });
+    })
+    .transform((value) => (value === undefined ? defaultValue : TRUE.has(value.trim().toLowerCase())))
+    .openapi({ type: "boolean", default: defaultValue, description });
+}
+
+/** Ids become storage keys, so they are kept to a safe alphabet. */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export const ID_RULE = "1–128 characters: letters, digits, '.', '_', ':' or '-', starting with a letter or digit";

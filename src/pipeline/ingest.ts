@@ -1,0 +1,321 @@
+/**
+ * Ingest: a multipart upload is parsed as it streams (busboy), the file part goes straight to
+ * storage in fixed-size parts while its SHA-256 and size are computed, and only then are the
+ * course and lecture rows written. Nothing is held whole in memory, and a failed upload leaves
+ * neither a row without its audio nor an object without its row.
+ */
+import { Busboy, type BusboyFileStream } from "@fastify/busboy";
+import { saveIngest } from "../db/lectures.ts";
+import { isPresetId } from "../domain/presets.ts";
+import { ApiError, validationFailed, type ValidationIssue } from "../lib/problem.ts";
+import { ID_PATTERN, ID_RULE } from "../lib/params.ts";
+import type { Services } from "../services.ts";
+import { writeJson } from "../storage/index.ts";
+
+export interface IngestResult {
+  lectureId: string;
+  metadataPath: string;
+  audioPath: string;
+}
+
+interface StoredUpload {
+  key: string;
+  size: number;
+  sha256: string;
+  filename: string | null;
+  contentType: string | null;
+}
+
+/** Multipart overhead allowed on top of the file limit before Content-Length alone means 413. */
+const ENVELOPE_BYTES = 1024 * 1024;
+const MAX_TEXT_FIELD = 64 * 1024;
+
+class UploadTooLarge extends Error {}
+
+function tooLarge(limit: number) {
+  return new ApiError(413, `The upload exceeds the ${Math.round(limit / (1024 * 1024))} MB limit (PLC_MAX_UPLOAD_MB).`);
+}
+
+function extensionOf(filename: string | null): string {
+  const ext = /\.([A-Za-z0-9]{1,10})$/.exec(filename ?? "")?.[1];
+  return ext ? `.${ext.toLowerCase()}` : ".bin";
+}
+
+function hex(buffer: ArrayBuffer): string {
+  return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Node Readable (busboy's file part) → web stream, pausing the source until the reader pulls. */
+function toWebStream(file: BusboyFileStream, limit: number): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        let settled = false;
+        const settle = (action: () => void) => {
+          if (settled) return;
+          settled = true;
+          action();
+        };
+        file.on("data", (chunk: Uint8Array) => {
+          if (settled) return; // past the limit: busboy drains the rest
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) file.pause();
+        });
+        file.once("limit", () => {
+          settle(() => controller.error(new UploadTooLarge(String(limit))));
+          file.resume();
+        });
+        file.once("end", () => settle(() => controller.close()));
+        file.once("error", (error) => settle(() => controller.error(error)));
+      },
+      pull() {
+        file.resume();
+      },
+      cancel() {
+        file.resume();
+      },
+    },
+    { highWaterMark: 4 },
+  );
+}
+
+/** Passes bytes through while hashing and counting them. */
+function measuring() {
+  const digest = new crypto.DigestStream("SHA-256");
+  const writer = digest.getWriter();
+  let size = 0;
+  const stream = new TransformStream<Uint8Array, Uint8Array>({
+    async transform(chunk, controller) {
+      size += chunk.byteLength;
+      await writer.write(chunk);
+      controller.enqueue(chunk);
+    },
+    async flush() {
+      await writer.close();
+    },
+  });
+  return { stream, result: async () => ({ size, sha256: hex(await digest.digest) }) };
+}
+
+interface Fields {
+  course_id?: string;
+  lecture_id?: string;
+  preset_id?: string;
+  title?: string;
+  course_title?: string;
+  duration_sec?: string;
+  source_type?: string;
+}
+
+interface ValidFields {
+  courseId: string;
+  lectureId: string;
+  presetId: string;
+  title: string;
+  courseTitle?: string;
+  durationSec: number;
+  sourceType: string;
+}
+
+const present = (v: string | undefined) => (v !== undefined && v.trim() !== "" ? v.trim() : undefined);
+
+/** Field errors in the reference's order and vocabulary; the preset is checked afterwards (400). */
+function validateFields(fields: Fields, hasFile: boolean): { issues: ValidationIssue[]; valid?: ValidFields } {
+  const issues: ValidationIssue[] = [];
+  const required = ["course_id", "lecture_id", "preset_id", "title"] as const;
+  for (const name of required) {
+    if (!present(fields[name])) issues.push({ loc: ["body", name], msg: "Field required", type: "missing" });
+  }
+  for (const name of ["course_id", "lecture_id"] as const) {
+    const value = present(fields[name]);
+    if (value && !ID_PATTERN.test(value))
+      issues.push({ loc: ["body", name], msg: `String should be ${ID_RULE}`, type: "string_pattern_mismatch" });
+  }
+  const title = present(fields.title);
+  if (title && title.length > 500) issues.push({ loc: ["body", "title"], msg: "String should have at most 500 characters", type: "string_too_long" });
+  const courseTitle = present(fields.course_title);
+  if (courseTitle && courseTitle.length > 500)
+    issues.push({ loc: ["body", "course_title"], msg: "String should have at most 500 characters", type: "string_too_long" });
+  let durationSec = 0;
+  const duration = present(fields.duration_sec);
+  if (duration !== undefined) {
+    if (!/^[+-]?\d+$/.test(duration))
+      issues.push({ loc: ["body", "duration_sec"], msg: "Input should be a valid integer, unable to parse string as an integer", type: "int_parsing" });
+    else if (Number(duration) < 0 || Number(duration) > 86_400)
+      issues.push({ loc: ["body", "duration_sec"], msg: "Input should be between 0 and 86400 seconds", type: "value_error" });
+    else durationSec = Number(duration);
+  }
+  const sourceType = present(fields.source_type) ?? "upload";
+  if (sourceType.length > 32) issues.push({ loc: ["body", "source_type"], msg: "String should have at most 32 characters", type: "string_too_long" });
+  if (!hasFile) issues.push({ loc: ["body", "audio"], msg: "Field required", type: "missing" });
+  if (issues.length) return { issues };
+  return {
+    issues,
+    valid: {
+      courseId: present(fields.course_id)!,
+      lectureId: present(fields.lecture_id)!,
+      presetId: present(fields.preset_id)!,
+      title: title!,
+      courseTitle,
+      durationSec,
+      sourceType,
+    },
+  };
+}
+
+async function pumpBody(body: ReadableStream<Uint8Array>, busboy: InstanceType<typeof Busboy>, finished: Promise<void>) {
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!busboy.write(value)) {
+        // Backpressure: wait until busboy (and the storage upload behind it) catches up.
+        await Promise.race([new Promise((resolve) => busboy.once("drain", resolve)), finished]);
+      }
+    }
+    busboy.end();
+  } catch (error) {
+    busboy.destroy(error as Error);
+    throw error;
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+export async function ingestLecture(services: Services, request: Request): Promise<IngestResult> {
+  const { config, storage, db } = services;
+  const limit = config.maxUploadBytes;
+  const contentType = request.headers.get("content-type");
+  const declaredLength = Number(request.headers.get("content-length") ?? NaN);
+
+  if (!contentType || !request.body) {
+    throw validationFailed(validateFields({}, false).issues);
+  }
+  if (!/^multipart\/form-data/i.test(contentType))
+    throw new ApiError(415, "Send the lecture as multipart/form-data (fields plus an `audio` file part).");
+  if (Number.isFinite(declaredLength) && declaredLength > limit + ENVELOPE_BYTES) throw tooLarge(limit);
+
+  let busboy: InstanceType<typeof Busboy>;
+  try {
+    busboy = new Busboy({
+      headers: { "content-type": contentType },
+      limits: { fileSize: limit, files: 1, fields: 32, fieldSize: MAX_TEXT_FIELD, parts: 40 },
+    });
+  } catch {
+    throw new ApiError(400, "The multipart body has no boundary in its Content-Type.");
+  }
+
+  const fields: Fields = {};
+  let upload: Promise<StoredUpload | null> | undefined;
+  let fileSeen = false;
+
+  const finished = new Promise<void>((resolve, reject) => {
+    busboy.on("finish", () => resolve());
+    busboy.on("error", (error: Error) => reject(error));
+  });
+  finished.catch(() => {});
+
+  busboy.on("field", (name: string, value: string) => {
+    if (name in fields || !/^[a-z_]+$/.test(name)) return;
+    (fields as Record<string, string>)[name] = value;
+  });
+
+  busboy.on("file", (name: string, file: BusboyFileStream, filename: string | undefined, _encoding: string, mimeType: string | undefined) => {
+    if (name !== "audio" || fileSeen) {
+      file.resume(); // not ours: drain it
+      return;
+    }
+    fileSeen = true;
+    // Reject before storing anything when the fields already sent are enough to say no.
+    const early = present(fields.preset_id);
+    if (early && !isPresetId(early)) {
+      file.resume();
+      upload = Promise.resolve(null);
+      return;
+    }
+    const key = `audio/${crypto.randomUUID()}${extensionOf(filename ?? null)}`;
+    const measure = measuring();
+    const type = mimeType && mimeType !== "application/octet-stream" ? mimeType : null;
+    upload = storage
+      .putStream(key, toWebStream(file, limit).pipeThrough(measure.stream), type ?? undefined)
+      .then(async () => ({ key, ...(await measure.result()), filename: filename ?? null, contentType: type }));
+    upload.catch(() => {});
+  });
+
+  let stored: StoredUpload | null = null;
+  const discard = async () => {
+    if (stored) await storage.delete(stored.key).catch(() => {});
+  };
+  try {
+    await pumpBody(request.body, busboy, finished);
+    await finished;
+    stored = (await upload) ?? null;
+  } catch (error) {
+    stored = (await upload?.catch(() => null)) ?? null;
+    await discard();
+    if (error instanceof UploadTooLarge) throw tooLarge(limit);
+    // busboy's parse errors: the client sent a broken or truncated body.
+    if (/Unexpected end of (form|multipart)|Malformed|boundary|Part terminated/i.test((error as Error)?.message ?? ""))
+      throw new ApiError(400, "The multipart body is malformed or was cut off.");
+    throw error;
+  }
+
+  const { issues, valid } = validateFields(fields, fileSeen);
+  if (!valid) {
+    await discard();
+    throw validationFailed(issues);
+  }
+  // An unknown preset sent before the file was refused without storing it (`stored` is null then).
+  if (!isPresetId(valid.presetId) || !stored) {
+    await discard();
+    throw new ApiError(400, "Invalid preset_id.");
+  }
+  if (stored.size === 0) {
+    await discard();
+    throw validationFailed([{ loc: ["body", "audio"], msg: "File is empty", type: "value_error" }]);
+  }
+
+  const audioPath = storage.uri(stored.key);
+  let previousAudioPath: string | null;
+  try {
+    ({ previousAudioPath } = await saveIngest(db, {
+      ...valid,
+      audioPath,
+      originalFilename: stored.filename,
+      contentType: stored.contentType,
+      sizeBytes: stored.size,
+      checksumSha256: stored.sha256,
+    }));
+  } catch (error) {
+    await discard();
+    throw error;
+  }
+
+  // The replaced recording is no longer referenced by any row.
+  const previousKey = previousAudioPath && previousAudioPath !== audioPath ? storage.keyOf(previousAudioPath) : null;
+  if (previousKey) await storage.delete(previousKey).catch(() => {});
+
+  const metadataKey = `metadata/${valid.lectureId}.json`;
+  const now = new Date().toISOString();
+  await writeJson(storage, metadataKey, {
+    id: valid.lectureId,
+    courseId: valid.courseId,
+    presetId: valid.presetId,
+    title: valid.title,
+    recordedAt: now,
+    durationSec: valid.durationSec,
+    audioSource: {
+      sourceType: valid.sourceType,
+      originalFilename: stored.filename,
+      storagePath: audioPath,
+      sizeBytes: stored.size,
+      checksumSha256: stored.sha256,
+    },
+    status: "uploaded",
+    createdAt: now,
+    updatedAt: now,
+  }).catch((error) => console.error(JSON.stringify({ level: "warn", msg: "metadata write failed", lectureId: valid.lectureId, error: String(error) })));
+
+  return { lectureId: valid.lectureId, metadataPath: storage.uri(metadataKey), audioPath };
+}

@@ -1,0 +1,371 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { etag } from "hono/etag";
+import {
+  getLecture,
+  getLectureArtifactsData,
+  getLectureProgressData,
+  getLectureSummaryData,
+  listLectureJobs,
+  listLectures,
+} from "../db/lectures.ts";
+import { artifactOut, exportOut, jobOut, lectureOut, threadOut, type JobRow } from "../db/rows.ts";
+import type { JobType } from "../db/schema.ts";
+import { isPresetId } from "../domain/presets.ts";
+import { lectureProgress, type StageJob } from "../domain/progress.ts";
+import { enqueueJob } from "../jobs/engine.ts";
+import { requireJsonObjectBody } from "../lib/json-body.ts";
+import { exportLinkTemplate, lectureLinks } from "../lib/links.ts";
+import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
+import { pagination } from "../lib/pagination.ts";
+import { pageQuery } from "../lib/params.ts";
+import { badRequest, notFound } from "../lib/problem.ts";
+import { toRfc3339 } from "../lib/time.ts";
+import { ingestLecture } from "../pipeline/ingest.ts";
+import { services, type Services } from "../services.ts";
+import { readJson } from "../storage/index.ts";
+import {
+  ArtifactRecordSchema,
+  ExportRecordSchema,
+  JobAcceptedSchema,
+  JobSchema,
+  LectureProgressSchema,
+  LectureSchema,
+  LectureSummarySchema,
+  PaginationSchema,
+} from "./schemas.ts";
+
+const tags = ["lectures"];
+const lectureParams = z.object({ lecture_id: z.string().openapi({ example: "lec-001" }) });
+
+const IngestFormSchema = z
+  .object({
+    course_id: z.string().openapi({ example: "course-bio" }),
+    lecture_id: z.string().openapi({ example: "lec-001", description: "Client-chosen id: letters, digits, . _ : -" }),
+    preset_id: z.string().openapi({ example: "exam-mode" }),
+    title: z.string().openapi({ example: "Cell Membranes" }),
+    course_title: z.string().optional().openapi({ description: "Sets the course title; omitted keeps the existing one." }),
+    duration_sec: z.string().optional().openapi({ type: "integer", description: "Recording length in seconds (default 0)." }),
+    source_type: z.string().optional().openapi({ example: "upload", description: "upload or record (default upload)." }),
+    audio: z.string().openapi({
+      type: "string",
+      format: "binary",
+      description: "The recording (any format OpenAI transcribes), or a transcript: .txt, .vtt, .srt, or .json with segments.",
+    }),
+  })
+  .openapi("IngestForm");
+
+const IngestResultSchema = z
+  .object({
+    lectureId: z.string(),
+    metadataPath: z.string().openapi({ example: "r2://pegasus-media/metadata/lec-001.json" }),
+    audioPath: z.string().openapi({ example: "r2://pegasus-media/audio/0b6f2c1e-….mp3" }),
+  })
+  .openapi("IngestResult");
+
+const list = createRoute({
+  method: "get",
+  path: "/lectures",
+  tags,
+  summary: "Lectures, newest first",
+  request: { query: z.object({ course_id: z.string().optional().openapi({ description: "Only this course's lectures." }), ...pageQuery }) },
+  responses: {
+    200: jsonContent(z.object({ lectures: z.array(LectureSchema), pagination: PaginationSchema }), "A page of lectures."),
+    ...problemResponses(422),
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/lectures/{lecture_id}",
+  tags,
+  summary: "One lecture",
+  request: { params: lectureParams },
+  responses: { 200: jsonContent(LectureSchema, "The lecture."), ...problemResponses(404) },
+});
+
+const transcribe = createRoute({
+  method: "post",
+  path: "/lectures/{lecture_id}/transcribe",
+  tags,
+  summary: "Start transcription",
+  request: {
+    params: lectureParams,
+    query: z.object({
+      model: z
+        .string()
+        .regex(/^[A-Za-z0-9._:-]{1,64}$/)
+        .default("base")
+        .openapi({ description: "`base` (or any Whisper size name) means whisper-1; other OpenAI transcription models pass through." }),
+    }),
+  },
+  responses: { 200: jsonContent(JobAcceptedSchema, "The job (final status in inline mode)."), ...problemResponses(404, 422) },
+});
+
+const GenerateBodySchema = z
+  .object({
+    course_id: z.string().nullable().optional(),
+    preset_id: z.string().nullable().optional(),
+    openai_model: z.string().max(100).nullable().optional(),
+  })
+  .openapi("GenerateRequest", { description: "All fields optional; `{}` uses the lecture's course and preset." });
+
+const generate = createRoute({
+  method: "post",
+  path: "/lectures/{lecture_id}/generate",
+  tags,
+  summary: "Start generation of the study artifacts and threads",
+  middleware: [requireJsonObjectBody()] as const,
+  request: {
+    params: lectureParams,
+    body: { content: { "application/json": { schema: GenerateBodySchema } }, required: true },
+  },
+  responses: { 200: jsonContent(JobAcceptedSchema, "The job (final status in inline mode)."), ...problemResponses(400, 404, 422) },
+});
+
+const exportRoute = createRoute({
+  method: "post",
+  path: "/lectures/{lecture_id}/export",
+  tags,
+  summary: "Start the Markdown, Anki, PDF and JSON exports",
+  request: { params: lectureParams },
+  responses: { 200: jsonContent(JobAcceptedSchema, "The job (final status in inline mode)."), ...problemResponses(404) },
+});
+
+const jobs = createRoute({
+  method: "get",
+  path: "/lectures/{lecture_id}/jobs",
+  tags,
+  summary: "The lecture's jobs, newest first",
+  request: { params: lectureParams, query: z.object(pageQuery) },
+  responses: {
+    200: jsonContent(z.object({ lectureId: z.string(), jobs: z.array(JobSchema), pagination: PaginationSchema }), "A page of jobs."),
+    ...problemResponses(404, 422),
+  },
+});
+
+const progress = createRoute({
+  method: "get",
+  path: "/lectures/{lecture_id}/progress",
+  tags,
+  summary: "Stage-by-stage progress (ETag; answer If-None-Match with 304)",
+  middleware: [etag()] as const,
+  request: { params: lectureParams },
+  responses: {
+    200: jsonContent(LectureProgressSchema, "Progress of the three stages."),
+    304: { description: "Unchanged since the ETag given in If-None-Match." },
+    ...problemResponses(404),
+  },
+});
+
+const summary = createRoute({
+  method: "get",
+  path: "/lectures/{lecture_id}/summary",
+  tags,
+  summary: "Compact lecture dashboard",
+  request: { params: lectureParams },
+  responses: { 200: jsonContent(LectureSummarySchema, "Counts, stage progress and links."), ...problemResponses(404) },
+});
+
+const artifacts = createRoute({
+  method: "get",
+  path: "/lectures/{lecture_id}/artifacts",
+  tags,
+  summary: "Generated artifacts (inlined in r2 mode, presigned URLs in s3 mode), export records and threads",
+  request: {
+    params: lectureParams,
+    query: z.object({
+      artifact_type: z.string().optional().openapi({ example: "summary" }),
+      preset_id: z.string().optional(),
+      ...pageQuery,
+    }),
+  },
+  responses: {
+    200: jsonContent(
+      z.object({
+        lectureId: z.string(),
+        artifacts: z
+          .record(z.string(), z.unknown())
+          .openapi({
+            description:
+              "Artifact JSON by type (null in s3 mode: see artifactDownloadUrls). A `threads` key lists the threads (Thread schema) that reference the lecture, when there are any.",
+          }),
+        artifactRecords: z.array(ArtifactRecordSchema),
+        artifactPaths: z.record(z.string(), z.string()),
+        artifactDownloadUrls: z.record(z.string(), z.string()),
+        exportRecords: z.array(ExportRecordSchema),
+        lecture: LectureSchema,
+        pagination: PaginationSchema,
+      }),
+      "The lecture's artifacts.",
+    ),
+    ...problemResponses(404, 422),
+  },
+});
+
+function accepted(job: JobRow, deduplicated: boolean, extra: { courseId?: string; presetId?: string } = {}) {
+  return {
+    jobId: job.id,
+    status: job.status,
+    jobType: job.job_type,
+    ...extra,
+    ...(deduplicated ? { deduplicated: true } : {}),
+  };
+}
+
+async function requireLecture(svc: Services, lectureId: string) {
+  const lecture = await getLecture(svc.db, lectureId);
+  if (!lecture) throw notFound("Lecture not found.");
+  return lecture;
+}
+
+function stageJobs(rows: { job_type: string; id: string; status: JobRow["status"]; created_at: string; updated_at: string; error: string | null }[]): StageJob[] {
+  return rows.map((r) => ({ ...r, created_at: toRfc3339(r.created_at), updated_at: toRfc3339(r.updated_at) }));
+}
+
+export const lectureRoutes = createRouter();
+
+// Documented from the schema, handled by hand: the form must stream, not be buffered by a validator.
+lectureRoutes.openAPIRegistry.registerPath({
+  method: "post",
+  path: "/lectures/ingest",
+  tags,
+  summary: "Upload a lecture recording (or transcript), streamed to storage",
+  request: { body: { content: { "multipart/form-data": { schema: IngestFormSchema } }, required: true } },
+  responses: {
+    200: jsonContent(IngestResultSchema, "Stored; the course and lecture rows are upserted."),
+    ...problemResponses(400, 413, 422),
+    415: { description: "Not multipart/form-data." },
+  },
+});
+lectureRoutes.post("/lectures/ingest", async (c) => c.json(await ingestLecture(services(c), c.req.raw), 200));
+
+lectureRoutes
+  .openapi(list, async (c) => {
+    const { course_id, limit, offset } = c.req.valid("query");
+    const page = { limit, offset };
+    const { rows, total } = await listLectures(services(c).db, { courseId: course_id || undefined }, page);
+    return c.json({ lectures: rows.map(lectureOut), pagination: pagination(page, rows.length, total) }, 200);
+  })
+  .openapi(get, async (c) => c.json(lectureOut(await requireLecture(services(c), c.req.valid("param").lecture_id)), 200))
+  .openapi(transcribe, async (c) => {
+    const svc = services(c);
+    const lecture = await requireLecture(svc, c.req.valid("param").lecture_id);
+    if (!lecture.audio_path) throw notFound("Audio not found for lecture.");
+    const { job, deduplicated } = await enqueueJob(svc, {
+      lectureId: lecture.id,
+      jobType: "transcription",
+      params: { model: c.req.valid("query").model },
+    });
+    return c.json(accepted(job, deduplicated), 200);
+  })
+  .openapi(generate, async (c) => {
+    const svc = services(c);
+    const body = c.req.valid("json");
+    // The reference's order of checks, with its detail strings.
+    if (body.preset_id && !isPresetId(body.preset_id)) throw badRequest("Invalid preset_id.");
+    const lecture = await requireLecture(svc, c.req.valid("param").lecture_id);
+    const courseId = body.course_id || lecture.course_id;
+    if (!courseId) throw badRequest("course_id is required.");
+    const presetId = body.preset_id || lecture.preset_id;
+    if (!presetId) throw badRequest("preset_id is required.");
+    if (!isPresetId(presetId)) throw badRequest("Invalid preset_id.");
+    if (lecture.course_id && lecture.course_id !== courseId) throw badRequest("course_id does not match lecture.");
+    if (lecture.preset_id && lecture.preset_id !== presetId) throw badRequest("preset_id does not match lecture.");
+    const openaiModel = body.openai_model || svc.config.openai.model;
+    const { job, deduplicated } = await enqueueJob(svc, {
+      lectureId: lecture.id,
+      jobType: "generation",
+      params: { courseId, presetId, openaiModel },
+    });
+    return c.json(accepted(job, deduplicated, { courseId, presetId }), 200);
+  })
+  .openapi(exportRoute, async (c) => {
+    const svc = services(c);
+    const lecture = await requireLecture(svc, c.req.valid("param").lecture_id);
+    const { job, deduplicated } = await enqueueJob(svc, { lectureId: lecture.id, jobType: "export" as JobType });
+    return c.json(accepted(job, deduplicated), 200);
+  })
+  .openapi(jobs, async (c) => {
+    const { lecture_id } = c.req.valid("param");
+    const page = c.req.valid("query");
+    const { exists, rows, total } = await listLectureJobs(services(c).db, lecture_id, page);
+    if (!exists) throw notFound("Lecture not found.");
+    return c.json({ lectureId: lecture_id, jobs: rows.map(jobOut), pagination: pagination(page, rows.length, total) }, 200);
+  })
+  .openapi(progress, async (c) => {
+    const { lecture_id } = c.req.valid("param");
+    const { lecture, latestJobs } = await getLectureProgressData(services(c).db, lecture_id);
+    if (!lecture) throw notFound("Lecture not found.");
+    return c.json(
+      { lectureId: lecture.id, lectureStatus: lecture.status, ...lectureProgress(stageJobs(latestJobs)), links: lectureLinks(lecture.id) },
+      200,
+    );
+  })
+  .openapi(summary, async (c) => {
+    const { lecture_id } = c.req.valid("param");
+    const data = await getLectureSummaryData(services(c).db, lecture_id);
+    if (!data.lecture) throw notFound("Lecture not found.");
+    const { overallStatus, progressPercent, currentStage, hasFailedStage, stages } = lectureProgress(stageJobs(data.latestJobs));
+    return c.json(
+      {
+        lecture: lectureOut(data.lecture),
+        artifactCount: data.artifactTypes.length,
+        exportCount: data.exportTypes.length,
+        artifactTypes: data.artifactTypes,
+        exportTypes: data.exportTypes,
+        overallStatus,
+        progressPercent,
+        currentStage,
+        hasFailedStage,
+        stages,
+        links: { ...lectureLinks(data.lecture.id), exports: exportLinkTemplate(data.lecture.id) },
+      },
+      200,
+    );
+  })
+  .openapi(artifacts, async (c) => {
+    const svc = services(c);
+    const { lecture_id } = c.req.valid("param");
+    const { artifact_type, preset_id, limit, offset } = c.req.valid("query");
+    const page = { limit, offset };
+    const data = await getLectureArtifactsData(svc.db, lecture_id, { artifactType: artifact_type || undefined, presetId: preset_id || undefined }, page);
+    if (!data.lecture) throw notFound("Lecture not found.");
+
+    const artifactsByType: Record<string, unknown> = {};
+    const artifactPaths: Record<string, string> = {};
+    const artifactDownloadUrls: Record<string, string> = {};
+    // Storage reads run side by side; the database was read once above.
+    await Promise.all(
+      data.artifactRows.map(async (row) => {
+        artifactPaths[row.artifact_type] = row.storage_path;
+        const key = svc.storage.keyOf(row.storage_path);
+        if (!key) {
+          artifactsByType[row.artifact_type] = null;
+          return;
+        }
+        if (svc.storage.mode === "s3") {
+          artifactsByType[row.artifact_type] = null;
+          const url = await svc.storage.presignGet(key, 900);
+          if (url) artifactDownloadUrls[row.artifact_type] = url;
+          return;
+        }
+        artifactsByType[row.artifact_type] = await readJson(svc.storage, key).catch(() => null);
+      }),
+    );
+    if (data.threadRows.length > 0)
+      artifactsByType.threads = data.threadRows.map((r) => threadOut(r.thread, { evolution_notes: r.evolution_notes, occurrences: r.occurrences }));
+
+    return c.json(
+      {
+        lectureId: lecture_id,
+        artifacts: artifactsByType,
+        artifactRecords: data.artifactRows.map(artifactOut),
+        artifactPaths,
+        artifactDownloadUrls,
+        exportRecords: data.exportRows.map(exportOut),
+        lecture: lectureOut(data.lecture),
+        pagination: pagination(page, data.artifactRows.length, data.total),
+      },
+      200,
+    );
+  });

@@ -1,0 +1,134 @@
+import { describe, expect, it } from "vitest";
+import { call, callWith, json, uid } from "../support/http.ts";
+import { ingestOk, post } from "../support/lectures.ts";
+
+const inline = { PLC_INLINE_JOBS: "1" };
+
+describe("GET /courses and /courses/{id}", () => {
+  it("lists courses newest first with pagination", async () => {
+    const a = uid("course-a");
+    const b = uid("course-b");
+    await ingestOk({ courseId: a, lectureId: uid("l"), courseTitle: "First" });
+    await ingestOk({ courseId: b, lectureId: uid("l"), courseTitle: "Second" });
+    const body = await json(await call("/courses?limit=2"));
+    expect(body.courses.map((c: any) => c.id)).toEqual([b, a]);
+    expect(Object.keys(body.courses[0])).toEqual(["id", "title", "created_at", "updated_at"]);
+    expect(body.pagination).toMatchObject({ limit: 2, offset: 0, count: 2 });
+    expect(body.pagination.total).toBeGreaterThanOrEqual(2);
+  });
+
+  it("returns one course or 404 Course not found.", async () => {
+    const id = uid("course");
+    await ingestOk({ courseId: id, lectureId: uid("l"), courseTitle: "Physics" });
+    expect(await json(await call(`/courses/${id}`))).toMatchObject({ id, title: "Physics" });
+    const missing = await call("/courses/missing");
+    expect(missing.status).toBe(404);
+    expect((await json(missing)).detail).toBe("Course not found.");
+  });
+
+  it("lists a course's lectures only, newest first; 404 for an unknown course", async () => {
+    const id = uid("course");
+    const l1 = uid("l1");
+    const l2 = uid("l2");
+    await ingestOk({ courseId: id, lectureId: l1 });
+    await ingestOk({ courseId: id, lectureId: l2 });
+    await ingestOk({ courseId: uid("other"), lectureId: uid("l3") });
+    const body = await json(await call(`/courses/${id}/lectures`));
+    expect(body.courseId).toBe(id);
+    expect(body.lectures.map((l: any) => l.id)).toEqual([l2, l1]);
+    expect(body.pagination.total).toBe(2);
+    const missing = await call("/courses/missing/lectures");
+    expect(missing.status).toBe(404);
+    expect((await json(missing)).detail).toBe("Course not found.");
+  });
+
+  it("answers 500 naming the variable when the configuration is broken, without its value", async () => {
+    const res = await callWith({ DATABASE_URL: "mysql://user:hunter2@db" }, "/courses");
+    expect(res.status).toBe(500);
+    const body = await json(res);
+    expect(body.detail).toBe("Server misconfigured: DATABASE_URL is invalid: expected a postgres:// or postgresql:// connection string.");
+    expect(JSON.stringify(body)).not.toContain("hunter2");
+    expect(body.requestId).toBeTruthy();
+  });
+});
+
+describe("GET /courses/{id}/threads", () => {
+  it("returns the course's threads with notes and occurrences; 404 for an unknown course", async () => {
+    const courseId = uid("course");
+    const lectureId = uid("lec");
+    await ingestOk({ courseId, lectureId });
+    await post(`/lectures/${lectureId}/transcribe`, undefined, inline);
+    await post(`/lectures/${lectureId}/generate`, {}, inline);
+    const body = await json(await call(`/courses/${courseId}/threads`));
+    expect(body.courseId).toBe(courseId);
+    expect(body.threads.length).toBeGreaterThan(0);
+    const thread = body.threads[0];
+    expect(thread).toMatchObject({ course_id: courseId, lecture_refs: [lectureId] });
+    expect(["foundational", "advanced"]).toContain(thread.status);
+    expect(thread.evolution_notes).toEqual([expect.objectContaining({ lecture_id: lectureId, change_type: "refinement" })]);
+    expect(thread.occurrences[0]).toMatchObject({ lecture_id: lectureId });
+    expect(thread.occurrences[0].evidence.length).toBeGreaterThan(10);
+    expect((await call("/courses/unknown/threads")).status).toBe(404);
+  });
+});
+
+describe("GET /courses/{id}/progress", () => {
+  it("rolls up lecture progress with counts, half-to-even percent and stage snapshots", async () => {
+    const courseId = uid("course");
+    const done = uid("done");
+    const fresh = uid("fresh");
+    await ingestOk({ courseId, lectureId: done });
+    await post(`/lectures/${done}/transcribe`, undefined, inline);
+    await ingestOk({ courseId, lectureId: fresh });
+
+    const res = await call(`/courses/${courseId}/progress`);
+    expect(res.status).toBe(200);
+    const body = await json(res);
+    expect(body).toMatchObject({
+      courseId,
+      overallStatus: "in_progress",
+      lectureCount: 2,
+      completedLectureCount: 0,
+      failedLectureCount: 0,
+      inProgressLectureCount: 1,
+      notStartedLectureCount: 1,
+      progressPercent: 16, // (33 + 0) / 2 = 16.5 → 16
+    });
+    expect(body.lectures.map((l: any) => l.lectureId)).toEqual([fresh, done]);
+    const doneSnapshot = body.lectures[1];
+    expect(doneSnapshot.stageStatuses).toEqual({ transcription: "completed", generation: "not_started", export: "not_started" });
+    expect(doneSnapshot.links.jobs).toBe(`/lectures/${done}/jobs`);
+    // The newest candidate is the lecture ingested last.
+    expect(body.latestActivityAt).toBe((await json(await call(`/lectures/${fresh}`))).updated_at);
+  });
+
+  it("omits the lectures key with include_lectures=false and accepts the reference's spellings", async () => {
+    const courseId = uid("course");
+    const lectureId = uid("lec");
+    await ingestOk({ courseId, lectureId });
+    for (const value of ["false", "0", "No", "off", "F", "n"]) {
+      const body = await json(await call(`/courses/${courseId}/progress?include_lectures=${value}`));
+      expect(body).not.toHaveProperty("lectures");
+      expect(body).toMatchObject({ overallStatus: "not_started", lectureCount: 1, notStartedLectureCount: 1, progressPercent: 0 });
+      expect(body.latestActivityAt).toBe((await json(await call(`/lectures/${lectureId}`))).updated_at);
+    }
+    expect((await json(await call(`/courses/${courseId}/progress?include_lectures=YES`))).lectures).toHaveLength(1);
+    const bad = await call(`/courses/${courseId}/progress?include_lectures=maybe`);
+    expect(bad.status).toBe(422);
+    expect((await json(bad)).errors).toEqual([
+      { loc: ["query", "include_lectures"], msg: "Input should be a valid boolean, unable to interpret input", type: "bool_parsing" },
+    ]);
+  });
+
+  it("answers 404 for an unknown course, and 304 to a matching If-None-Match", async () => {
+    const missing = await call("/courses/unknown/progress");
+    expect(missing.status).toBe(404);
+    expect((await json(missing)).detail).toBe("Course not found.");
+
+    const courseId = uid("course");
+    await ingestOk({ courseId, lectureId: uid("lec") });
+    const first = await call(`/courses/${courseId}/progress`);
+    const again = await call(`/courses/${courseId}/progress`, { headers: { "If-None-Match": first.headers.get("etag")! } });
+    expect(again.status).toBe(304);
+  });
+});
