@@ -1,5 +1,90 @@
-import type { JobMessage } from "./messages.ts";
+/**
+ * Queue consumer for the jobs queue and its dead-letter queue. Every message is acked or retried
+ * on its own, so one bad message never redelivers its batch.
+ */
+import { markRedelivered, recordDeadLetter } from "../db/jobs.ts";
+import { servicesFromEnv, type Services } from "../services.ts";
+import { classifyError } from "./errors.ts";
+import { executeJob, log } from "./engine.ts";
+import { isJobMessage, type JobMessage } from "./messages.ts";
 
-export async function handleQueueBatch(batch: MessageBatch<JobMessage>, _env: Record<string, unknown>, _ctx: ExecutionContext) {
-  for (const message of batch.messages) message.retry();
+export const JOBS_QUEUE = "pegasus-jobs";
+export const DEAD_LETTER_QUEUE = "pegasus-jobs-dlq";
+
+/** While a prerequisite stage is pending: 2, 4, 8, 16, then every 30 s. */
+function waitDelaySec(waits: number): number {
+  return Math.min(30, 2 ** (waits + 1));
+}
+
+/** When even the database is unreachable there is no attempt count: back off on the queue's. */
+function infrastructureDelaySec(messageAttempts: number): number {
+  return Math.min(300, 5 * 2 ** Math.max(0, messageAttempts - 1));
+}
+
+async function processJobMessage(services: Services, message: Message<unknown>) {
+  if (!isJobMessage(message.body)) {
+    log({ level: "warn", msg: "dropping malformed job message", messageId: message.id });
+    message.ack();
+    return;
+  }
+  const body: JobMessage = message.body;
+  try {
+    const outcome = await executeJob(services, body.jobId);
+    switch (outcome.kind) {
+      case "retry":
+        message.retry({ delaySeconds: outcome.delaySec });
+        return;
+      case "waiting": {
+        // A fresh message, so waiting never spends the queue's retry budget or a job attempt.
+        const waits = (body.waits ?? 0) + 1;
+        const delaySeconds = waitDelaySec(waits);
+        await services.config.queue!.send({ jobId: body.jobId, waits } satisfies JobMessage, { delaySeconds, contentType: "json" });
+        await markRedelivered(services.db, body.jobId, delaySeconds);
+        log({ msg: "job waiting", jobId: body.jobId, for: outcome.prerequisite, retryInSec: delaySeconds });
+        message.ack();
+        return;
+      }
+      case "failed":
+        if (outcome.exhausted) await services.config.deadLetters?.send(body, { contentType: "json" });
+        message.ack();
+        return;
+      default:
+        message.ack();
+    }
+  } catch (error) {
+    // Could not even record the outcome (database down, queue send failed): let the queue retry.
+    const delaySeconds = infrastructureDelaySec(message.attempts);
+    log({ level: "error", msg: "job message not processed", jobId: body.jobId, attempt: message.attempts, error: classifyError(error).message, retryInSec: delaySeconds });
+    message.retry({ delaySeconds });
+  }
+}
+
+/** Records every message that reached the dead-letter queue, and fails its job if still active. */
+async function processDeadLetter(services: Services, message: Message<unknown>) {
+  const jobId = isJobMessage(message.body) ? message.body.jobId : null;
+  try {
+    await recordDeadLetter(
+      services.db,
+      { id: message.id, jobId, queue: DEAD_LETTER_QUEUE, message: message.body ?? null, attempts: message.attempts },
+      "The job's queue messages were exhausted before it could finish.",
+    );
+    log({ level: "warn", msg: "dead letter recorded", messageId: message.id, jobId });
+    message.ack();
+  } catch (error) {
+    log({ level: "error", msg: "dead letter not recorded", messageId: message.id, jobId, error: classifyError(error).message });
+    message.retry({ delaySeconds: infrastructureDelaySec(message.attempts) });
+  }
+}
+
+export async function handleQueueBatch(batch: MessageBatch<unknown>, env: object, _ctx: ExecutionContext) {
+  let services: Services;
+  try {
+    services = servicesFromEnv(env);
+  } catch {
+    // Misconfigured: keep the messages until the configuration is fixed (already logged).
+    batch.retryAll({ delaySeconds: 60 });
+    return;
+  }
+  const handle = batch.queue.endsWith("-dlq") ? processDeadLetter : processJobMessage;
+  await Promise.all(batch.messages.map((message) => handle(services, message)));
 }

@@ -1,1 +1,38 @@
-export async function runRecoverySweep(_env: Record<string, unknown>, _at: number) {}
+/**
+ * The cron sweep: jobs stuck in `running` past the stage timeout (their consumer died) go back to
+ * the queue, and queued jobs whose message was never sent or is long overdue are sent again.
+ * Stages are idempotent (upserts, deterministic storage keys), so a second run is safe.
+ */
+import { recoverJobs } from "../db/jobs.ts";
+import { servicesFromEnv } from "../services.ts";
+import { classifyError } from "./errors.ts";
+import { log } from "./engine.ts";
+import type { JobMessage } from "./messages.ts";
+
+/** A queued job whose message should have arrived this long ago is considered lost. */
+export const LOST_MESSAGE_AFTER_SEC = 300;
+
+export async function runRecoverySweep(env: object, _scheduledTime?: number) {
+  let services;
+  try {
+    services = servicesFromEnv(env);
+  } catch {
+    return;
+  }
+  const { config, db } = services;
+  try {
+    const found = await recoverJobs(db, config.jobs.stageTimeoutSec, LOST_MESSAGE_AFTER_SEC);
+    if (config.queue && !config.inlineJobs) {
+      for (let i = 0; i < found.resend.length; i += 100) {
+        const ids = found.resend.slice(i, i + 100);
+        await config.queue.sendBatch(ids.map((jobId) => ({ body: { jobId } satisfies JobMessage, contentType: "json" as const })));
+      }
+    }
+    if (found.resend.length || found.timedOut.length)
+      log({ msg: "recovery sweep", requeued: found.requeued, resent: found.resend.length, timedOut: found.timedOut });
+    return found;
+  } catch (error) {
+    log({ level: "error", msg: "recovery sweep failed", error: classifyError(error).message });
+    return undefined;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The job engine: create and dispatch jobs, and run one claimed job through its stage.
+ * Postgres holds the truth; the queue only wakes the consumer.
+ */
+import {
+  claimJob,
+  completeJob,
+  createJobOrGetActive,
+  failJob,
+  markNotEnqueued,
+  scheduleRetry,
+  type ClaimResult,
+} from "../db/jobs.ts";
+import type { JobRow } from "../db/rows.ts";
+import type { JobType } from "../db/schema.ts";
+import { runStage } from "../pipeline/index.ts";
+import type { Services } from "../services.ts";
+import { classifyError } from "./errors.ts";
+import type { JobMessage } from "./messages.ts";
+
+export interface EnqueueRequest {
+  lectureId: string;
+  jobType: JobType;
+  params?: Record<string, unknown>;
+  replayedFromJobId?: string;
+}
+
+export interface EnqueueResult {
+  job: JobRow;
+  deduplicated: boolean;
+}
+
+export function log(fields: Record<string, unknown>) {
+  console.log(JSON.stringify(fields));
+}
+
+/**
+ * Creates the job (or finds the stage's active one) and hands it over: to the queue, or, in
+ * inline mode, straight to its stage so the response carries the final status.
+ */
+export async function enqueueJob(services: Services, request: EnqueueRequest): Promise<EnqueueResult> {
+  const { config, db } = services;
+  const inline = config.inlineJobs;
+  const { job, deduplicated } = await createJobOrGetActive(db, {
+    id: crypto.randomUUID(),
+    lectureId: request.lectureId,
+    jobType: request.jobType,
+    params: request.params ?? {},
+    maxAttempts: config.jobs.maxAttempts,
+    replayedFromJobId: request.replayedFromJobId,
+    enqueued: !inline,
+  });
+  if (deduplicated) return { job, deduplicated };
+
+  if (inline) {
+    const outcome = await executeJob(services, job.id, { respectPrerequisites: false, finalAttempt: true });
+    return { job: outcome.job ?? job, deduplicated: false };
+  }
+
+  try {
+    await config.queue!.send({ jobId: job.id } satisfies JobMessage, { contentType: "json" });
+  } catch (error) {
+    // The row stays queued; the recovery sweep sends it later. Nothing is lost.
+    log({ level: "error", msg: "queue send failed", jobId: job.id, jobType: job.job_type, error: classifyError(error).message });
+    await markNotEnqueued(db, job.id).catch(() => {});
+  }
+  return { job, deduplicated: false };
+}
+
+export type ExecuteOutcome =
+  | { kind: "completed"; job: JobRow | null }
+  | { kind: "failed"; job: JobRow | null; error: string; exhausted: boolean }
+  | { kind: "retry"; job: JobRow | null; error: string; delaySec: number }
+  | { kind: "waiting"; job?: undefined; prerequisite: JobType }
+  | { kind: "skipped"; job?: undefined; status: string | null };
+
+/** The delay before attempt `attempt + 1`: the configured bucket plus up to 10 % jitter. */
+export function retryDelaySec(delays: readonly number[], attempt: number, random = Math.random): number {
+  const base = delays[Math.min(attempt - 1, delays.length - 1)] ?? 60;
+  return Math.round(base + base * 0.1 * random());
+}
+
+export interface ExecuteOptions {
+  respectPrerequisites?: boolean;
+  /** No retry possible (inline mode): a transient failure fails the job. */
+  finalAttempt?: boolean;
+}
+
+/** Claims a queued job and runs its stage; a job already claimed or finished is left alone. */
+export async function executeJob(services: Services, jobId: string, options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
+  const claim: ClaimResult = await claimJob(services.db, jobId, options.respectPrerequisites ?? true);
+  if (claim.outcome === "waiting") return { kind: "waiting", prerequisite: claim.prerequisite };
+  if (claim.outcome === "not_queued") return { kind: "skipped", status: claim.status };
+  return runClaimedJob(services, claim.job, options);
+}
+
+async function runClaimedJob(services: Services, job: JobRow, options: ExecuteOptions): Promise<ExecuteOutcome> {
+  const started = Date.now();
+  const { db, config } = services;
+  let outcome: ExecuteOutcome;
+  try {
+    const result = await runStage(services, job);
+    outcome = { kind: "completed", job: await completeJob(db, job, result) };
+  } catch (error) {
+    const { transient, message } = classifyError(error);
+    const attemptsLeft = job.attempt < job.max_attempts;
+    if (transient && attemptsLeft && !options.finalAttempt) {
+      const delaySec = retryDelaySec(config.jobs.retryDelaysSec, job.attempt);
+      outcome = { kind: "retry", job: await scheduleRetry(db, job, message, delaySec), error: message, delaySec };
+    } else {
+      const exhausted = transient && !options.finalAttempt;
+      const final = exhausted ? `${message} (gave up after ${job.attempt} attempts)` : message;
+      outcome = { kind: "failed", job: await failJob(db, job, final), error: final, exhausted };
+    }
+  }
+  log({
+    msg: "job",
+    jobId: job.id,
+    jobType: job.job_type,
+    lectureId: job.lecture_id,
+    attempt: job.attempt,
+    maxAttempts: job.max_attempts,
+    outcome: outcome.kind,
+    durationMs: Date.now() - started,
+    ...(outcome.kind === "failed" || outcome.kind === "retry" ? { error: outcome.error } : {}),
+    ...(outcome.kind === "retry" ? { retryInSec: outcome.delaySec } : {}),
+  });
+  return outcome;
+}

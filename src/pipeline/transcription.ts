@@ -1,0 +1,87 @@
+/**
+ * Transcription stage: audio goes to OpenAI's transcription API; an upload that already is a
+ * transcript (.txt, .vtt, .srt, .json) is parsed instead. The transcript JSON is stored at a
+ * deterministic key and its segments replace the lecture's rows, so running twice is harmless.
+ */
+import { getLecture } from "../db/lectures.ts";
+import type { JobRow } from "../db/rows.ts";
+import { saveTranscript } from "../db/transcripts.ts";
+import type { Transcript } from "../domain/transcript.ts";
+import { parseTranscriptUpload, transcriptKindOf, TranscriptParseError } from "../domain/transcripts/parse.ts";
+import { PermanentJobError } from "../jobs/errors.ts";
+import type { Services } from "../services.ts";
+import { writeJson } from "../storage/index.ts";
+import { createOpenAI, transcribeAudio } from "./openai/index.ts";
+
+/** Transcript uploads are text; anything this large is not a lecture transcript. */
+const MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024;
+/** OpenAI's per-request limit for audio; checked before the file is read into memory. */
+const OPENAI_AUDIO_LIMIT = 25 * 1024 * 1024;
+
+export async function runTranscription(services: Services, job: JobRow) {
+  const { db, storage, config } = services;
+  const lecture = await getLecture(db, job.lecture_id);
+  if (!lecture) throw new PermanentJobError("Lecture not found.");
+  const key = lecture.audio_path ? storage.keyOf(lecture.audio_path) : null;
+  if (!key) throw new PermanentJobError("Audio not found for lecture.");
+  const object = await storage.get(key);
+  if (!object) throw new PermanentJobError("Audio not found for lecture.");
+
+  const kind = transcriptKindOf(lecture.original_filename ?? key, lecture.content_type ?? undefined);
+  let parsed: { text: string; segments: Transcript["segments"]; language: string | null };
+  let engine: Transcript["engine"];
+
+  if (kind) {
+    if (object.size > MAX_TRANSCRIPT_BYTES) {
+      await object.body.cancel();
+      throw new PermanentJobError(`The transcript file is larger than ${MAX_TRANSCRIPT_BYTES / 1024 / 1024} MB.`);
+    }
+    const text = await new Response(object.body).text();
+    try {
+      parsed = parseTranscriptUpload(kind, text, { durationSec: lecture.duration_sec || undefined });
+    } catch (error) {
+      if (error instanceof TranscriptParseError) throw new PermanentJobError(error.message);
+      throw error;
+    }
+    engine = { provider: "upload", model: kind };
+  } else {
+    if (!config.openai.apiKey) {
+      await object.body.cancel();
+      throw new PermanentJobError(
+        "Transcribing audio needs an OpenAI API key: set OPENAI_API_KEY (wrangler secret put OPENAI_API_KEY), or upload a transcript (.txt, .vtt, .srt or .json) instead of audio.",
+      );
+    }
+    if (object.size > OPENAI_AUDIO_LIMIT) {
+      await object.body.cancel();
+      throw new PermanentJobError(
+        `The recording is ${(object.size / 1024 / 1024).toFixed(1)} MB; OpenAI transcribes at most 25 MB per file. Record or convert to a compact format (e.g. mono Opus or AAC at 32 kbps), or upload a transcript.`,
+      );
+    }
+    const model = typeof job.params.model === "string" ? job.params.model : "base";
+    const client = createOpenAI({ apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl });
+    const result = await transcribeAudio(client, {
+      bytes: await new Response(object.body).arrayBuffer(),
+      filename: lecture.original_filename ?? key.split("/").pop()!,
+      contentType: lecture.content_type ?? object.contentType,
+      model,
+      durationSec: lecture.duration_sec || undefined,
+    });
+    parsed = result;
+    engine = { provider: "openai", model: result.model };
+  }
+
+  if (parsed.segments.length === 0) throw new PermanentJobError("The transcript is empty.");
+  const transcript: Transcript = {
+    lectureId: lecture.id,
+    createdAt: new Date().toISOString(),
+    language: parsed.language,
+    text: parsed.text,
+    segments: parsed.segments,
+    engine,
+  };
+  const transcriptKey = `transcripts/${lecture.id}.json`;
+  await writeJson(storage, transcriptKey, transcript);
+  const transcriptPath = storage.uri(transcriptKey);
+  await saveTranscript(db, lecture.id, transcriptPath, parsed.segments);
+  return { lectureId: lecture.id, transcriptPath, segmentCount: parsed.segments.length, language: parsed.language, engine };
+}
