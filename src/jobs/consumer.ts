@@ -11,9 +11,9 @@ import { isJobMessage, type JobMessage } from "./messages.ts";
 export const JOBS_QUEUE = "pegasus-jobs";
 export const DEAD_LETTER_QUEUE = "pegasus-jobs-dlq";
 
-/** While a prerequisite stage is pending: 2, 4, 8, 16, then every 30 s. */
-function waitDelaySec(waits: number): number {
-  return Math.min(30, 2 ** (waits + 1));
+/** While a prerequisite stage is pending: 1, 2, 4, 8, then every 15 s. */
+export function waitDelaySec(waits: number): number {
+  return Math.min(15, 2 ** Math.max(0, waits - 1));
 }
 
 /** When even the database is unreachable there is no attempt count: back off on the queue's. */
