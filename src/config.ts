@@ -59,7 +59,7 @@ const rawEnvSchema = z.object({
   OPENAI_API_KEY: optionalText,
   OPENAI_BASE_URL: httpUrl(" (e.g. https://api.openai.com/v1)"),
   OPENAI_MODEL: optionalText.transform((v) => v ?? "gpt-4o-mini"),
-  PLC_INLINE_JOBS: z.unknown().transform(isTruthy),
+  PLC_INLINE_JOBS: z.unknown().optional().transform(isTruthy),
   PLC_CORS_ORIGINS: optionalText.transform((v) =>
     v === undefined ? [] : v.split(",").map((o) => o.trim()).filter(Boolean),
   ),

@@ -21,6 +21,19 @@ describe("loadConfig", () => {
     expect(result.config.jobs.maxAttempts).toBe(4);
   });
 
+  it("needs nothing beyond the database URL and the bindings: every variable has a default", () => {
+    const result = loadConfig({ DATABASE_URL: base.DATABASE_URL, BUCKET: base.BUCKET, JOBS: base.JOBS });
+    expect(result.ok, JSON.stringify(!result.ok && result.issues)).toBe(true);
+    if (!result.ok) return;
+    expect(result.config).toMatchObject({
+      inlineJobs: false,
+      corsOrigins: [],
+      openai: { model: "gpt-4o-mini" },
+      storage: { mode: "r2", bucketName: "pegasus-media" },
+      jobs: { maxAttempts: 4, retryDelaysSec: [10, 60, 300], stageTimeoutSec: 900 },
+    });
+  });
+
   it("names a missing DATABASE_URL and what it should be", () => {
     const { DATABASE_URL: _, ...rest } = base;
     const result = loadConfig(rest);
