@@ -16,6 +16,7 @@ import { jobRoutes } from "./routes/jobs.ts";
 import { lectureRoutes } from "./routes/lectures.ts";
 import { presetRoutes } from "./routes/presets.ts";
 import { MisconfiguredError } from "./services.ts";
+import { S3Error } from "./storage/s3.ts";
 
 function corsOrigins(env: Record<string, unknown>): string[] {
   const raw = typeof env.PLC_CORS_ORIGINS === "string" ? env.PLC_CORS_ORIGINS : "";
@@ -46,6 +47,10 @@ function handleError(error: Error, c: AppContext): Response {
   if (isDatabaseUnavailable(error)) {
     console.error(JSON.stringify({ level: "error", msg: "database unavailable", requestId: c.get("requestId") }));
     return problemResponse(c, 503, "The database is unavailable right now; try again shortly.", { headers: { "Retry-After": "5" } });
+  }
+  if (error instanceof S3Error && error.status >= 500) {
+    console.error(JSON.stringify({ level: "error", msg: "storage unavailable", requestId: c.get("requestId"), error: error.message }));
+    return problemResponse(c, 503, "File storage is unavailable right now; try again shortly.", { headers: { "Retry-After": "5" } });
   }
   console.error(
     JSON.stringify({ level: "error", msg: "unhandled error", requestId: c.get("requestId"), error: error.stack ?? String(error) }),

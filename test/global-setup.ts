@@ -8,6 +8,7 @@ import { startGateway } from "../scripts/neon-gateway.ts";
 import { applyMigrations } from "../scripts/migrate.ts";
 import { createScratchDatabase } from "./support/scratch-database.ts";
 import { startFakeOpenAI } from "./support/fake-openai.ts";
+import { startS3Server } from "./support/s3-server.ts";
 
 export default async function setup(project: TestProject) {
   const serverUrl = process.env.TEST_DATABASE_URL;
@@ -20,10 +21,12 @@ export default async function setup(project: TestProject) {
   project.provide("gatewayPort", gateway.port);
   const openai = await startFakeOpenAI();
   project.provide("openaiPort", openai.port);
-  project.provide("s3Port", 9);
+  const s3 = await startS3Server();
+  project.provide("s3Port", s3.port);
 
   return async () => {
     await openai.close();
+    await s3.close();
     await gateway.close();
     await scratch?.drop();
   };

@@ -47,17 +47,18 @@ function hex(buffer: ArrayBuffer): string {
 
 /** Node Readable (busboy's file part) → web stream, pausing the source until the reader pulls. */
 function toWebStream(file: BusboyFileStream, limit: number): ReadableStream<Uint8Array> {
+  // Once the stream is closed, errored or cancelled (storage gave up), later chunks are drained.
+  let settled = false;
+  const settle = (action: () => void) => {
+    if (settled) return;
+    settled = true;
+    action();
+  };
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        let settled = false;
-        const settle = (action: () => void) => {
-          if (settled) return;
-          settled = true;
-          action();
-        };
         file.on("data", (chunk: Uint8Array) => {
-          if (settled) return; // past the limit: busboy drains the rest
+          if (settled) return;
           controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
           if ((controller.desiredSize ?? 0) <= 0) file.pause();
         });
@@ -72,6 +73,7 @@ function toWebStream(file: BusboyFileStream, limit: number): ReadableStream<Uint
         file.resume();
       },
       cancel() {
+        settled = true;
         file.resume();
       },
     },

@@ -46,6 +46,8 @@ export function createR2Storage({ bucket, bucketName }: R2Config): Storage {
       } catch (error) {
         await upload.abort().catch(() => {});
         throw error;
+      } finally {
+        await parts.return(undefined).catch(() => {});
       }
     },
 
