@@ -1,0 +1,59 @@
+/**
+ * The generated document validates against the official OpenAPI 3.1 schema (the "schema-base"
+ * variant, which also checks schema objects against the 3.1 dialect).
+ */
+import { validate } from "@hyperjump/json-schema/openapi-3-1";
+import { describe, expect, it } from "vitest";
+import { call, json } from "./support/http.ts";
+
+describe("GET /openapi.json", () => {
+  it("is a valid OpenAPI 3.1 document covering every route", async () => {
+    const doc = await json(await call("/openapi.json"));
+    const output = await validate("https://spec.openapis.org/oas/3.1/schema-base", doc);
+    expect(output.valid).toBe(true);
+
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops as object).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(routes.sort()).toEqual(
+      [
+        "GET /health",
+        "GET /health/ready",
+        "GET /presets",
+        "GET /presets/{preset_id}",
+        "GET /courses",
+        "GET /courses/{course_id}",
+        "GET /courses/{course_id}/lectures",
+        "GET /courses/{course_id}/threads",
+        "GET /courses/{course_id}/progress",
+        "POST /lectures/ingest",
+        "GET /lectures",
+        "GET /lectures/{lecture_id}",
+        "POST /lectures/{lecture_id}/transcribe",
+        "POST /lectures/{lecture_id}/generate",
+        "POST /lectures/{lecture_id}/export",
+        "GET /lectures/{lecture_id}/jobs",
+        "GET /lectures/{lecture_id}/progress",
+        "GET /lectures/{lecture_id}/summary",
+        "GET /lectures/{lecture_id}/artifacts",
+        "GET /jobs",
+        "GET /jobs/{job_id}",
+        "POST /jobs/{job_id}/replay",
+        "GET /exports/{lecture_id}/{export_type}",
+      ].sort(),
+    );
+    // Query parameters are documented with the types clients send.
+    const limit = doc.paths["/lectures"].get.parameters.find((p: any) => p.name === "limit");
+    expect(limit.schema).toMatchObject({ type: "integer", minimum: 0, maximum: 500, default: 100 });
+  });
+
+  it("rejects a broken document (the validator is really checking)", async () => {
+    const output = await validate("https://spec.openapis.org/oas/3.1/schema-base", { openapi: "3.1.0", paths: { nope: {} } });
+    expect(output.valid).toBe(false);
+    const badSchema = {
+      openapi: "3.1.0",
+      info: { title: "t", version: "1" },
+      paths: {},
+      components: { schemas: { Bad: { type: "integer", minimum: "zero" } } },
+    };
+    expect((await validate("https://spec.openapis.org/oas/3.1/schema-base", badSchema)).valid).toBe(false);
+  });
+});
