@@ -133,67 +133,38 @@ export async function requestStructured<M, T>(client: OpenAI, request: Structure
 }
 
 async function attempt<M, T>(client: OpenAI, request: StructuredRequest<M, T>, messages: ChatCompletionMessageParam[]): Promise<Outcome<T>> {
-  const format = zodResponseFormat(request.schema, request.name);
-  // The SDK validates the content with the zod schema inside parse() and, when that fails,
-  // throws without the text. The repair prompt has to quote the text, so this copy of the format
-  // records it on the way through; parsing itself is still the helper's.
-  let raw: string | undefined;
-  const recording = Object.defineProperties(
-    { ...format },
-    {
-      $brand: { value: format.$brand },
-      $parseRaw: {
-        value: (content: string) => {
-          raw = content;
-          return format.$parseRaw(content);
-        },
-      },
-    },
-  ) as typeof format;
-
-  let completion;
-  try {
-    completion = await client.chat.completions.parse({ model: request.model, messages, response_format: recording });
-  } catch (error) {
-    if (isLengthError(error)) {
-      throw new PermanentJobError(
-        `The model's output was truncated at the model's token limit while trying to ${request.task}. Use a model with a larger output limit or a smaller transcript budget.`,
-      );
-    }
-    if (isContentFilterError(error)) throw new PermanentJobError(`The provider's content filter blocked the attempt to ${request.task}.`);
-    const issues = parseFailureIssues(error);
-    if (issues) return { ok: false, issues, raw };
-    throw error; // provider errors keep their status and class for the job engine's classifier
-  }
-
-  const message = completion.choices[0]?.message;
-  if (!message) return { ok: false, issues: ["The response had no message."], raw };
+  // zodResponseFormat turns the schema into a strict json_schema response format; the answer is
+  // then checked here with the same schema, so an invalid answer is kept for the repair prompt.
+  const completion = await client.chat.completions.create({
+    model: request.model,
+    messages,
+    response_format: zodResponseFormat(request.schema, request.name),
+  });
+  const choice = completion.choices[0];
+  const message = choice?.message;
+  if (!message) return { ok: false, issues: ["The response had no message."], raw: undefined };
   if (message.refusal) throw new PermanentJobError(`The model refused to ${request.task}: ${clean(message.refusal)}`);
-  if (message.parsed === null || message.parsed === undefined) {
-    return { ok: false, issues: ["The response had no JSON content."], raw: message.content ?? raw };
+  if (choice.finish_reason === "length") {
+    throw new PermanentJobError(
+      `The model's output was truncated at the model's token limit while trying to ${request.task}. Use a model with a larger output limit or a smaller transcript budget.`,
+    );
   }
-  const accepted = request.accept(message.parsed as M);
-  return accepted.ok ? accepted : { ok: false, issues: accepted.issues, raw: message.content ?? raw };
-}
+  if (choice.finish_reason === "content_filter") throw new PermanentJobError(`The provider's content filter blocked the attempt to ${request.task}.`);
+  const raw = message.content ?? undefined;
+  if (!raw) return { ok: false, issues: ["The response had no JSON content."], raw };
 
-// The SDK's finish-reason errors are not exported from the package root; recognise them by
-// class name, falling back to their fixed messages.
-function isLengthError(error: unknown): boolean {
-  const e = error as { constructor?: { name?: string }; message?: unknown };
-  return /^LengthFinishReasonError/.test(e?.constructor?.name ?? "") || /length limit was reached/i.test(String(e?.message ?? ""));
-}
-
-function isContentFilterError(error: unknown): boolean {
-  const e = error as { constructor?: { name?: string }; message?: unknown };
-  return /^ContentFilterFinishReasonError/.test(e?.constructor?.name ?? "") || /rejected by the content filter/i.test(String(e?.message ?? ""));
-}
-
-/** Invalid JSON or a zod mismatch raised while the SDK parsed the content; null for anything else. */
-function parseFailureIssues(error: unknown): string[] | null {
-  if (error instanceof SyntaxError) return [`The output was not valid JSON (${error.message}).`];
-  const issues = (error as { issues?: unknown })?.issues;
-  if (Array.isArray(issues) && issues.every((i) => typeof i?.message === "string")) {
-    return issues.length > 0 ? (issues as IssueLike[]).map((i) => formatIssue(i)) : ["The output did not match the schema."];
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    return { ok: false, issues: [`The output was not valid JSON (${(error as Error).message}).`], raw };
   }
-  return null;
+  const parsed = request.schema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => formatIssue(issue as IssueLike));
+    return { ok: false, issues: issues.length ? issues : ["The output did not match the schema."], raw };
+  }
+  const accepted = request.accept(parsed.data);
+  return accepted.ok ? accepted : { ok: false, issues: accepted.issues, raw };
 }
+
