@@ -2,7 +2,7 @@
  * Threads: concepts tracked across a course's lectures, with one evolution note and one
  * occurrence per (thread, lecture). Saving a lecture's concepts twice changes nothing.
  */
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, notInArray, sql } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { threadEvolutionNotes, threadOccurrences, threads } from "./schema.ts";
 
@@ -30,10 +30,30 @@ export interface ThreadUpsert {
   artifactId: string;
 }
 
-/** One batch (one transaction); returns the thread id for each title key. */
+/**
+ * One batch (one transaction). The lecture's links are replaced: concepts it no longer has lose
+ * its note, occurrence and reference (and a thread left with no lecture goes), then every
+ * detected concept is upserted. Returns the thread id for each title key.
+ */
 export async function saveLectureThreads(db: Db, courseId: string, lectureId: string, items: ThreadUpsert[]) {
-  if (items.length === 0) return new Map<string, string>();
-  const statements = items.flatMap((item) => [
+  const keys = items.map((i) => i.titleKey);
+  const stale = db
+    .select({ id: threads.id })
+    .from(threads)
+    .where(and(eq(threads.course_id, courseId), keys.length ? notInArray(threads.title_key, keys) : undefined));
+  const mentions = sql`${threads.lecture_refs} @> ${JSON.stringify([lectureId])}::jsonb`;
+  const cleanup = [
+    db.delete(threadEvolutionNotes).where(and(eq(threadEvolutionNotes.lecture_id, lectureId), inArray(threadEvolutionNotes.thread_id, stale))),
+    db.delete(threadOccurrences).where(and(eq(threadOccurrences.lecture_id, lectureId), inArray(threadOccurrences.thread_id, stale))),
+    db
+      .update(threads)
+      .set({ lecture_refs: sql`${threads.lecture_refs} - ${lectureId}::text`, updated_at: sql`now()` })
+      .where(and(inArray(threads.id, stale), mentions)),
+    db.delete(threads).where(and(eq(threads.course_id, courseId), sql`${threads.lecture_refs} = '[]'::jsonb`)),
+  ];
+  // A fixed order (by key) keeps concurrent generations of one course from deadlocking.
+  const ordered = [...items].sort((a, b) => (a.titleKey < b.titleKey ? -1 : a.titleKey > b.titleKey ? 1 : 0));
+  const statements = ordered.flatMap((item) => [
     db
       .insert(threads)
       .values({
@@ -103,7 +123,8 @@ export async function saveLectureThreads(db: Db, courseId: string, lectureId: st
         },
       }),
   ]);
-  const results = await db.batch(statements as unknown as [(typeof statements)[number], ...(typeof statements)[number][]]);
+  const all = [...cleanup, ...statements] as unknown as Parameters<Db["batch"]>[0];
+  const results = (await db.batch(all)).slice(cleanup.length);
   const ids = new Map<string, string>();
   for (let i = 0; i < results.length; i += 3) {
     const [row] = results[i] as { id: string; titleKey: string }[];

@@ -20,7 +20,7 @@ import { analyse, cosine, sourcesOf, type Analysis, type Sentence, type SparseVe
 import {
   bestDefinitionScore,
   containsPhrase,
-  definitionGloss,
+  DEFINED,
   EXAMPLE_CUE,
   findDefinition,
   findExample,
@@ -31,8 +31,8 @@ import {
   type KeyPhrase,
   type Occurrence,
 } from "./keyphrases.ts";
-import { capitalize, isAcronym, normalizeTerm, shortenSentence, stableHash, stripOpener, titleCase } from "./text.ts";
-import { nameTopics, segmentTopics, type Range, type TopicName } from "./topics.ts";
+import { capitalize, isAcronym, normalizeTerm, shortenSentence, stableHash, stripOpener, titleCase, wordCount } from "./text.ts";
+import { lectureTopics, nameTopics, type Range, type TopicName } from "./topics.ts";
 
 export interface OfflineInput {
   segments: TranscriptSegment[];
@@ -74,8 +74,11 @@ interface Style {
   sections: string[];
   /** Longest bullet or outline point, in words. */
   bulletWords: number;
-  /** Longest whole sentence used as an overview line, definition or card back, in words. */
+  /** Longest whole sentence used as an overview line, in words. */
   sentenceWords: number;
+  /** Longest definition sentence, in words; one whose core is longer may reach definitionHardWords. */
+  definitionWords: number;
+  definitionHardWords: number;
   /** Longest cloze or multiple-choice stem, in words (kept around the blank). */
   stemWords: number;
   itemsPerSection: number;
@@ -89,6 +92,8 @@ interface Style {
   maxStatementWords: number;
   presetTags: string[];
   termsPer1000: number;
+  /** How far past termsPer1000 the list may grow when the lecture defines that many terms. */
+  definedTermsStretch: number;
   cardsPer1000: number;
   questionsPer1000: number;
   questionMix: [QuestionKind, number][];
@@ -109,6 +114,7 @@ const KIND_STYLES: Record<string, Partial<Style>> = {
   exam: {
     presetTags: ["exam"],
     termsPer1000: 8,
+    definedTermsStretch: 2.2,
     cardsPer1000: 13,
     questionsPer1000: 8,
     questionMix: [["mc", 0.4], ["define", 0.25], ["tf", 0.2], ["essay", 0.15]],
@@ -116,6 +122,8 @@ const KIND_STYLES: Record<string, Partial<Style>> = {
   beginner: {
     overviewSentences: 2,
     sentenceWords: 20,
+    definitionWords: 20,
+    definitionHardWords: 24,
     stemWords: 24,
     maxStatementWords: 20,
     presetTags: ["basics"],
@@ -123,11 +131,14 @@ const KIND_STYLES: Record<string, Partial<Style>> = {
     cardsPer1000: 8,
     questionsPer1000: 4.5,
     preferSimpleTerms: true,
+    definedTermsStretch: 1.3,
     questionMix: [["tf", 0.35], ["mc", 0.35], ["define", 0.3]],
   },
   neurodivergent: {
     overviewSentences: 2,
     sentenceWords: 12,
+    definitionWords: 16,
+    definitionHardWords: 20,
     stemWords: 16,
     maxStatementWords: 16,
     shortBacks: true,
@@ -137,6 +148,7 @@ const KIND_STYLES: Record<string, Partial<Style>> = {
     cardsPer1000: 8,
     questionsPer1000: 5,
     preferSimpleTerms: true,
+    definedTermsStretch: 1.3,
     questionMix: [["tf", 0.4], ["mc", 0.3], ["define", 0.3]],
   },
   research: {
@@ -164,6 +176,8 @@ function styleFor(preset: Preset): Style {
     sections: outputProfile.sections,
     ...(CHUNKING[outputProfile.chunking] ?? MEDIUM),
     sentenceWords: 40,
+    definitionWords: 40,
+    definitionHardWords: 45,
     stemWords: 45,
     overviewSentences: 3,
     hierarchical: outputProfile.chunking === "hierarchical",
@@ -172,6 +186,7 @@ function styleFor(preset: Preset): Style {
     maxStatementWords: 40,
     presetTags: [],
     termsPer1000: 7,
+    definedTermsStretch: 1.5,
     cardsPer1000: 10,
     questionsPer1000: outputProfile.question_focus ? 7 : 5,
     questionMix: [["mc", 0.4], ["define", 0.3], ["tf", 0.2], ["essay", 0.1]],
@@ -190,10 +205,16 @@ function scaled(words: number, per1000: number, min: number, max: number): numbe
 interface Term {
   phrase: KeyPhrase;
   definition: Definition | null;
-  /** Definition text as the preset presents it. */
+  /** Definition text as the preset presents it (with the sentence it leans on, if any). */
   definitionText: string;
-  /** The shortest faithful answer to "What is X?". */
+  /** The defining sentence(s) in full, for answers. */
+  fullDefinition: string;
+  /** The shortest faithful answer to "What is X?": subject and predicate kept. */
   shortBack: string;
+  /** Sentences the definition is made of, in order. */
+  definitionSentences: number[];
+  /** What the definition says of the term, for a "term: gloss" line ("the diffusion of water ..."); null when it has no such part. */
+  gloss: string | null;
   example: number | null;
   /** True when the lecture actually defines the term (not merely mentions it). */
   defined: boolean;
@@ -235,14 +256,19 @@ function isInformative(sentence: Sentence): boolean {
 
 function readLecture(analysis: Analysis, style: Style, title: string | undefined): Lecture {
   const words = analysis.totalWords;
+  const ranges = lectureTopics(analysis);
   const phrases = rankKeyphrases(analysis, {
     titleKey: title ? normalizeTerm(title) : undefined,
     preferSimple: style.preferSimpleTerms,
+    topics: ranges,
   });
-  const termLimit = scaled(words, style.termsPer1000, 3, 25);
+  // A lecture that defines more terms than the usual count gets them all, within a stretch.
+  const base = scaled(words, style.termsPer1000, 3, 25);
+  const definedCount = selectKeyTerms(analysis, phrases, 25).filter((p) => p.defined >= DEFINED).length;
+  const termLimit = Math.min(25, Math.round(base * style.definedTermsStretch), Math.max(base, definedCount + Math.round(base / 4)));
   const taken = new Set<number>();
   const terms: Term[] = [];
-  for (const phrase of selectKeyTerms(analysis, phrases, termLimit)) {
+  for (const phrase of selectKeyTerms(analysis, phrases, termLimit, { topics: ranges })) {
     const definition = findDefinition(analysis, phrase, taken);
     if (definition) taken.add(definition.sentence);
     terms.push(describeTerm(analysis, style, phrase, definition));
@@ -255,7 +281,7 @@ function readLecture(analysis: Analysis, style: Style, title: string | undefined
     .sort((a, b) => (salience[b] as number) - (salience[a] as number) || a - b);
 
   const lecture: Lecture = { analysis, style, terms, phrases, topics: [], byCentrality };
-  lecture.topics = findTopics(lecture);
+  lecture.topics = findTopics(lecture, ranges);
   return lecture;
 }
 
@@ -274,24 +300,75 @@ function salienceOf(analysis: Analysis, sentence: Sentence): number {
 
 function describeTerm(analysis: Analysis, style: Style, phrase: KeyPhrase, definition: Definition | null): Term {
   const sentence = definition ? (analysis.sentences[definition.sentence] as Sentence) : null;
-  const full = sentence ? sentence.text : phrase.surface;
-  const gloss = sentence && definition ? definitionGloss(sentence, definition.occurrence) : null;
-  const shortBack = shortenSentence(gloss ? capitalize(gloss) : full, 12);
-  const definitionText = style.shortBacks ? shortBack : shortenSentence(full, style.sentenceWords);
+  const context = definition?.context != null ? (analysis.sentences[definition.context] as Sentence) : null;
+  const keepWords = sentence && definition ? coreWords(sentence, definition) : undefined;
+  const shorten = (text: string, max: number, hard: number, keep?: number) => shortenSentence(text, max, { hardMax: hard, keepWords: keep });
+  const render = (max: number, hard: number) => {
+    if (!sentence) return phrase.surface;
+    const main = shorten(sentence.text, max, hard, keepWords);
+    return context ? `${shorten(context.text, max, hard)} ${main}` : main;
+  };
+  const fullDefinition = sentence ? (context ? `${context.text} ${sentence.text}` : sentence.text) : phrase.surface;
+  const shortBack = render(SHORT_BACK_WORDS, SHORT_BACK_HARD_WORDS);
+  const definitionText = style.shortBacks ? shortBack : render(style.definitionWords, style.definitionHardWords);
+  const defined = (definition?.score ?? 0) >= DEFINED;
   return {
     phrase,
     definition,
     definitionText,
+    fullDefinition,
     shortBack,
+    definitionSentences: definition ? [definition.context, definition.sentence].filter((s): s is number => s !== null) : [],
+    gloss: sentence && definition && defined && !context ? glossOf(sentence, definition) : null,
     example: findExample(analysis, phrase, definition?.sentence ?? null),
-    defined: (definition?.score ?? 0) >= 3,
+    defined,
     named: `${articleFor(analysis, phrase, definition)}${phrase.surface}`,
     introduced:
-      phrase.sentences.find((si) => bestDefinitionScore(analysis.sentences[si] as Sentence, phrase.key) >= 3) ??
-      definition?.sentence ??
+      phrase.sentences.find((si) => bestDefinitionScore(analysis.sentences[si] as Sentence, phrase.key) >= DEFINED) ??
+      (defined ? definition?.sentence : undefined) ??
       phrase.sentences[0] ??
+      definition?.sentence ??
       0,
   };
+}
+
+/**
+ * The defining part of "X is a Y ..." ("a Y ...") when the sentence opens with the term, or the
+ * description in "<description> is called X"; the words are still the lecture's.
+ */
+function glossOf(sentence: Sentence, definition: Definition): string | null {
+  if (definition.inverted) return null;
+  const lead = /^(?:\s*(?:so|now|okay|well|and|but|remember|in fact|of course|to sum up)\b,?)+/i;
+  const before = sentence.text.slice(0, definition.occurrence.start);
+  const named = /^(.*?)\s+(?:is|are)\s+(?:also\s+)?(?:called|known as|referred to as)\s+(?:an?\s+|the\s+)?$/i.exec(before);
+  if (named?.[1]) {
+    const description = named[1].replace(lead, "").trim();
+    if (wordCount(description) >= 3 && !/\b(?:this|that|these|those|it|they)\b/i.test(description)) return description;
+    return null;
+  }
+  if (before.replace(lead, "").replace(/^\s*(?:the|an?)\s+/i, "").trim() !== "") return null;
+  const m = /^\s+(?:is|are|refers to|means|is defined as|are defined as|is known as)\s+(?:that\s+)?(.+?)[.!]?$/i.exec(sentence.text.slice(definition.occurrence.end));
+  if (!m?.[1] || wordCount(m[1]) < 3) return null;
+  return m[1].trim();
+}
+
+/** A short answer or neurodivergent-mode definition: about this long, longer only to keep its predicate. */
+const SHORT_BACK_WORDS = 16;
+const SHORT_BACK_HARD_WORDS = 20;
+
+/**
+ * How many words of the defining sentence a shortened definition must keep: the term, its
+ * defining verb and the first words of what it says ("Demand is the relationship ..."); for
+ * "The first is the substitution effect: when ...", the explanation after the colon too.
+ */
+function coreWords(sentence: Sentence, definition: Definition): number {
+  const text = sentence.text;
+  const dropped = wordCount(text) - wordCount(stripOpener(text));
+  const after = text.slice(definition.occurrence.end);
+  const through = wordCount(text.slice(0, definition.occurrence.end));
+  if (/^\s*[:—–]/.test(after) || /^\s*,\s*(?:which|that|meaning|or|i\.e\.)\b/i.test(after)) return Math.max(0, through - dropped) + 5;
+  if (/^\s*(?:[.,;!?]|$)/.test(after)) return Math.max(0, through - dropped);
+  return Math.max(0, through - dropped) + 3;
 }
 
 /**
@@ -331,19 +408,16 @@ function fallbackTerm(analysis: Analysis, style: Style): Term {
     count: 1,
     sentences: [pick.sentence.index],
     score: 0,
+    defined: 0,
+    vague: false,
   };
-  return describeTerm(analysis, style, phrase, { sentence: pick.sentence.index, occurrence: { start: pick.start, end: pick.end }, score: 0 });
+  return describeTerm(analysis, style, phrase, { sentence: pick.sentence.index, occurrence: { start: pick.start, end: pick.end }, score: 0, context: null });
 }
 
-function findTopics(lecture: Lecture): Topic[] {
-  const { analysis } = lecture;
-  const sentences = analysis.sentences.length;
-  const wanted = Math.max(1, Math.min(10, Math.round(analysis.totalWords / 220)));
-  const minLength = sentences >= 12 ? 3 : 2;
-  const ranges = segmentTopics(analysis, { start: 0, end: sentences }, wanted, minLength);
+function findTopics(lecture: Lecture, ranges: Range[]): Topic[] {
   const keyTerms = new Set(lecture.terms.map((t) => t.phrase.key));
-  const preferred = (p: KeyPhrase) => keyTerms.has(p.key) || (p.words >= 2 && p.count >= 2);
-  const names = nameTopics(analysis, ranges, lecture.phrases, { keyTerms, preferred });
+  const introduced = new Map(lecture.terms.filter((t) => t.defined).map((t) => [t.phrase.key, t.introduced]));
+  const names = nameTopics(lecture.analysis, ranges, lecture.phrases, { keyTerms, introduced });
   return ranges.map((range, i) => ({ ...range, name: names[i] as TopicName }));
 }
 
@@ -373,8 +447,19 @@ function bullet(lecture: Lecture, si: number, maxWords = lecture.style.bulletWor
   return shortenSentence(sentenceText(lecture, si), maxWords);
 }
 
+/**
+ * Key terms the sentence mentions in their own right: "demand" inside "law of demand" is not a
+ * mention of demand when "law of demand" is a key term too.
+ */
 function termsIn(lecture: Lecture, si: number): Term[] {
-  return lecture.terms.filter((t) => t.phrase.sentences.includes(si));
+  const sentence = lecture.analysis.sentences[si] as Sentence;
+  const present = lecture.terms.filter((t) => t.phrase.sentences.includes(si));
+  const spans = new Map(present.map((t) => [t, findOccurrences(sentence, t.phrase.key)]));
+  return present.filter((t) => {
+    const own = spans.get(t) as Occurrence[];
+    const others = present.filter((o) => o !== t && containsPhrase(o.phrase.key, t.phrase.key)).flatMap((o) => spans.get(o) as Occurrence[]);
+    return own.some((x) => !others.some((y) => y.start <= x.start && y.end >= x.end));
+  });
 }
 
 // ---- summary ----
@@ -507,11 +592,23 @@ function cueSentences(lecture: Lecture, cue: RegExp, used: ReadonlySet<number>, 
   );
 }
 
-function termSection(lecture: Lecture, title: string, render: (t: Term) => string): Section | null {
-  const terms = lecture.terms.filter((t) => t.defined).slice(0, lecture.style.itemsPerSection * 2);
-  if (terms.length === 0) return null;
-  const sentenceIdx = terms.map((t) => t.definition?.sentence).filter((s): s is number => s !== undefined);
-  return { title, bullets: terms.map(render), sources: sourcesOf(lecture.analysis, sentenceIdx) };
+function termSection(lecture: Lecture, title: string, render: (t: Term) => string | null): Section | null {
+  const rendered = lecture.terms
+    .filter((t) => t.defined)
+    .map((t) => ({ t, text: render(t) }))
+    .filter((r): r is { t: Term; text: string } => r.text !== null)
+    .slice(0, lecture.style.itemsPerSection * 2);
+  if (rendered.length === 0) return null;
+  const sentenceIdx = rendered.flatMap((r) => r.t.definitionSentences);
+  return { title, bullets: rendered.map((r) => r.text), sources: sourcesOf(lecture.analysis, sentenceIdx) };
+}
+
+/** "term: gloss" within maxWords, or the short definition when it fits; null when neither does. */
+function labelled(label: string, term: Term, maxWords: number): string | null {
+  const room = maxWords - wordCount(label);
+  if (term.gloss && room >= 4) return `${label}: ${shortenSentence(term.gloss, room)}`;
+  if (wordCount(term.shortBack) <= room) return `${label}: ${term.shortBack}`;
+  return null;
 }
 
 function buildSection(lecture: Lecture, key: string, used: Set<number>, questions: ExamQuestionsContent, cards: FlashcardsContent): Section | null {
@@ -530,9 +627,11 @@ function buildSection(lecture: Lecture, key: string, used: Set<number>, question
     case "definitions":
       return termSection(lecture, title, (t) => `${t.phrase.surface}: ${t.definitionText}`);
     case "core_concepts":
-      return termSection(lecture, title, (t) => `${titleCase(t.phrase.surface)}: ${t.shortBack}`);
+      return termSection(lecture, title, (t) =>
+        t.gloss ? `${titleCase(t.phrase.surface)}: ${shortenSentence(t.gloss, style.definitionWords)}` : `${titleCase(t.phrase.surface)}: ${t.shortBack}`,
+      );
     case "key_terms":
-      return termSection(lecture, title, (t) => `${t.phrase.surface}: ${t.shortBack}`);
+      return termSection(lecture, title, (t) => labelled(t.phrase.surface, t, style.bulletWords + 4));
     case "examples":
       return fromSentences(lecture, title, cueSentences(lecture, EXAMPLE_CUE, used), used);
     case "analogy_bank":
@@ -575,7 +674,10 @@ function buildSection(lecture: Lecture, key: string, used: Set<number>, question
     case "misconceptions": {
       const picks = cueSentences(lecture, CUES.misconception, used);
       // A misconception reads best with the lecturer's correction that follows it.
-      return fromSentences(lecture, title, picks, used, (si) => {
+      return fromSentences(lecture, title, picks, used, (picked) => {
+        // "Let me finish with a common misconception." announces one; the next sentence states it.
+        const announced = ANNOUNCES_MISCONCEPTION.test(sentenceText(lecture, picked)) && lecture.analysis.sentences[picked + 1] !== undefined;
+        const si = announced ? picked + 1 : picked;
         const next = lecture.analysis.sentences[si + 1];
         const head = bullet(lecture, si);
         if (!next || !CUES.correction.test(next.text)) return { text: head, sentences: [si] };
@@ -596,6 +698,8 @@ function buildSection(lecture: Lecture, key: string, used: Set<number>, question
       return fromSentences(lecture, title, centralSentences(lecture, n, isInformative, used), used);
   }
 }
+
+const ANNOUNCES_MISCONCEPTION = /\b(?:a|one|some|few)\s+(?:common\s+|last\s+|final\s+)?(?:misconceptions?|mistakes?)\.?$/i;
 
 const STRONG_EVIDENCE = /\b(?:experiments?|measured|measurements?|observed|researchers|trials?|data|found that|showed that|showed)\b|\d/i;
 
@@ -669,7 +773,7 @@ function buildKeyTerms(lecture: Lecture): KeyTermsContent {
   const ordered = [...lecture.terms].sort((a, b) => (a.phrase.sentences[0] ?? 0) - (b.phrase.sentences[0] ?? 0) || (a.phrase.key < b.phrase.key ? -1 : 1));
   return {
     terms: ordered.map((t) => {
-      const used = [t.definition?.sentence, t.example].filter((s): s is number => s !== undefined && s !== null);
+      const used = [...t.definitionSentences, t.example].filter((s): s is number => s !== undefined && s !== null);
       const entry: KeyTermsContent["terms"][number] = { term: t.phrase.surface, definition: t.definitionText };
       if (t.example !== null) entry.example = bullet(lecture, t.example);
       entry.sources = sourcesOf(analysis, used.length > 0 ? used : t.phrase.sentences.slice(0, 1));
@@ -739,10 +843,10 @@ function buildFlashcards(lecture: Lecture): FlashcardsContent {
     usedSentences.add(si);
     cards.push({
       front: whatIs(term),
-      back: style.shortBacks ? term.shortBack : shortenSentence(sentenceText(lecture, si), style.sentenceWords),
+      back: style.shortBacks ? term.shortBack : term.definitionText,
       difficulty: difficulty(lecture, analysis.sentences[si] as Sentence, term),
       tags: ["definition", ...style.presetTags],
-      sources: sourcesOf(analysis, [si]),
+      sources: sourcesOf(analysis, term.definitionSentences),
     });
   }
 
@@ -913,8 +1017,8 @@ function definitionQuestions(lecture: Lecture): Question[] {
       return {
         prompt,
         type: "short-answer" as const,
-        answer: style.shortBacks ? t.shortBack : sentenceText(lecture, (t.definition as Definition).sentence),
-        sources: sourcesOf(lecture.analysis, [(t.definition as Definition).sentence]),
+        answer: style.shortBacks ? t.shortBack : t.fullDefinition,
+        sources: sourcesOf(lecture.analysis, t.definitionSentences),
       };
     });
 }

@@ -61,39 +61,6 @@ const FILLER = new Set(
   ).split(" "),
 );
 
-/**
- * Words too generic to name a concept on their own: common verbs, vague nouns and adjectives.
- * They break a candidate phrase, so "high concentration" yields "concentration".
- */
-const GENERIC = new Set(
-  (
-    "make makes made making use uses used using get gets got getting go goes went going gone say says said " +
-    "saying see sees saw seen seeing look looks looked looking want wants wanted need needs needed know knows " +
-    "knew known think thinks thought take takes took taken give gives gave given come comes came coming put " +
-    "puts keep keeps kept talk talks talked talking call calls called mean means meant tell tells told show " +
-    "shows showed shown find finds found work works worked happen happens happened seem seems seemed try tries " +
-    "tried start starts started turn turns turned help helps helped allow allows allowed let lets ask asks asked " +
-    "move moves moved moving require requires required cross crosses crossed enter enters entered leave leaves " +
-    "push pushes bring brings stop stops stopped continue continues contain contains sit sits become becomes " +
-    "open opens opened close closes closed difference differences similarity result results effect effects " +
-    "problem problems role roles job jobs name names story detail details consequence consequences direction " +
-    "combination half share couple regard respect version order " +
-    "remember remembers notice noticed imagine consider write wrote written read describe described explain " +
-    "explained discuss discussed cover covered mention mentioned depend depends depending lead leads cause causes " +
-    "thing things way ways kind kinds sort sorts type types bit bits part parts point points example examples " +
-    "instance idea ideas question questions answer answers lecture lectures week weeks time times people person " +
-    "class course minute minutes second seconds slide slides picture pictures case cases fact facts number numbers " +
-    "word words term terms sense reason reasons side sides end ends level levels amount amounts form forms area " +
-    "areas group groups piece pieces step steps aspect aspects topic topics reading chapter chapters textbook " +
-    "today's student students everyone's important different small large big good bad new old main simple " +
-    "whole certain several same various specific particular able possible true real easy hard right left quick " +
-    "high higher highest low lower lowest more most less least few first second third last next previous final " +
-    "basic general common major minor key entire huge tiny little long short great lot likely unlikely " +
-    "similar due overall useful interesting obvious clear called another other others much many whole half " +
-    "year years day days hour hours earlier later rest kind"
-  ).split(" "),
-);
-
 /** True for words that carry lecture content (used for similarity). */
 export function isContentWord(token: Token): boolean {
   const lower = token.text.toLowerCase().replace(/’/g, "'");
@@ -102,30 +69,6 @@ export function isContentWord(token: Token): boolean {
   // Contractions other than a possessive 's are function words ("we've", "doesn't").
   if (lower.includes("'") && !lower.endsWith("'s")) return false;
   return lower.length >= 2;
-}
-
-const LY_NOUNS = new Set(["assembly", "family", "supply", "anomaly", "monopoly", "jelly", "butterfly", "italy"]);
-
-/** True for words that may appear in a key phrase at all. */
-export function isTermWord(token: Token): boolean {
-  if (!isContentWord(token)) return false;
-  const lower = token.text.toLowerCase().replace(/’/g, "'");
-  if (GENERIC.has(lower) || GENERIC.has(token.key)) return false;
-  if (lower.includes("'")) {
-    // A possessive is only a term word when its base is ("cell's" yes, "it's" never reaches here).
-    if (GENERIC.has(lower.slice(0, -2))) return false;
-  }
-  if (isAcronym(token.text)) return true;
-  if (lower.length < 3) return false;
-  if (lower.length > 4 && lower.endsWith("ly") && !LY_NOUNS.has(lower)) return false;
-  return true;
-}
-
-/** Verb forms ("moving", "transported") may modify a phrase but never end one. */
-export function canEndPhrase(token: Token): boolean {
-  const lower = token.text.toLowerCase();
-  if (isAcronym(token.text)) return true;
-  return !(lower.length > 5 && (lower.endsWith("ing") || lower.endsWith("ed")));
 }
 
 export function isAcronym(word: string): boolean {
@@ -231,8 +174,26 @@ const LEADING_DISCOURSE = new RegExp(
 );
 
 const DANGLING = new Set(
-  "a an the of to in on at by for from with and or but as that which than into onto through between its their our your his her this these those is are was were be".split(" "),
+  "a an the of to in on at by for from with and or but as that which than into onto through between its their our your his her this these those is are was were be even".split(" "),
 );
+
+/** Words a phrase-level cut may stop before: prepositions, conjunctions, relative words. */
+const PHRASE_BOUNDARY = new Set(
+  (
+    "of in on at by for from with to into onto through between across toward towards against within without over under " +
+    "about after before during since until per via than as like that which who whom whose where when while because " +
+    "although though if unless whereas whether and or but so including"
+  ).split(" "),
+);
+
+/**
+ * Asides that can go without changing what a sentence says: spoken ones ("other things equal",
+ * "on the other hand") and short examples ("such as SHA-256", "like butter and margarine").
+ */
+const ASIDE =
+  /,\s+(?:other things (?:being )?equal|all (?:else|other things) (?:being )?equal|ceteris paribus|on the other hand|of course|in fact|in turn|by the way|as you (?:can see|know)|if you like|roughly speaking|in other words|for example|for instance|in general|as a rule|though|however|therefore|again|also|too|as well|(?:such as|like|e\.g\.) [^,]{1,40}),\s+(?=(\p{L}+))/giu;
+/** A word that opens a new clause: the comma before it stays when the aside goes. */
+const CLAUSE_OPENER = /^(?:so|and|but|which|because|while|although|whereas|when|where|since|as|or|then|though|unless|until)$/i;
 
 /** Drops spoken openers ("So, now,", "To sum up,") when enough of the sentence remains. */
 export function stripOpener(sentence: string): string {
@@ -240,39 +201,90 @@ export function stripOpener(sentence: string): string {
   return wordCount(rest) >= 3 && rest !== sentence.trim() ? capitalize(rest) : sentence.trim();
 }
 
-/**
- * Shortens a lecture sentence for a bullet: drops spoken openers ("So, now,"), asides in
- * parentheses or between dashes, and, when still too long, trailing clauses; as a last resort
- * cuts on a word boundary with an ellipsis. The wording stays the lecturer's.
- */
-export function shortenSentence(sentence: string, maxWords: number): string {
-  let text = stripOpener(sentence);
-  if (wordCount(text) <= maxWords) return text;
-  text = text
+export interface ShortenOptions {
+  /** Rather than cut into the sentence's core, keep it whole up to this many words. */
+  hardMax?: number;
+  /** A cut must keep at least this many words (the subject and its defining verb, say). */
+  keepWords?: number;
+}
+
+function withoutAsides(text: string): string {
+  return text
     .replace(/\s*\([^()]*\)/g, "")
     .replace(/\s+[—–]\s+[^—–]*\s+[—–]\s+/g, " ")
     .replace(/\s+-\s+[^-]*\s+-\s+/g, " ")
+    .replace(ASIDE, (_aside: string, next: string, at: number, all: string) =>
+      CLAUSE_OPENER.test(next) && !/\bthat$/i.test(all.slice(0, at)) ? ", " : " ",
+    )
     .trim();
-  if (wordCount(text) <= maxWords) return text;
-  // Cut at a real clause boundary (not the comma in "a thin, flexible barrier"), keeping the
-  // longest head that fits.
-  const boundary =
-    /[;:]\s+|\s+[—–-]\s+|,\s+(?=(?:which|and|but|so|because|while|although|whereas|where|when|since|including|meaning|unless|until|though|as)\b)/gi;
+}
+
+// A real clause boundary (not the comma in "a thin, flexible barrier").
+const CLAUSE_BOUNDARY =
+  /[;:]\s+|\s+[—–-]\s+|,\s+(?=(?:which|and|but|so|because|while|although|whereas|where|when|since|including|meaning|unless|until|though|as|even if|even though|even when)\b)/gi;
+
+/** The longest head before a clause boundary with between `min` and `max` words, as a sentence. */
+function clauseCut(text: string, min: number, max: number): string | null {
   let best: string | null = null;
-  for (const m of text.matchAll(boundary)) {
+  for (const m of text.matchAll(CLAUSE_BOUNDARY)) {
     const head = text.slice(0, m.index);
     const n = wordCount(head);
-    if (n > maxWords) break;
-    if (n >= Math.min(5, maxWords)) best = head;
+    if (n > max) break;
+    if (n >= min) best = head;
   }
-  if (best) return `${best.replace(/[\s,;:]+$/, "")}.`;
-  // End on a content word, not on "to…" or "the…".
-  const words = text.split(/\s+/).slice(0, maxWords);
+  return best ? `${best.replace(/[\s,;:]+$/, "")}.` : null;
+}
+
+/**
+ * The longest head that stops before a preposition, conjunction or relative word ("... and the
+ * quantity…" rather than "... and the…"), with between `min` and `max` words.
+ */
+function phraseCut(text: string, min: number, max: number): string | null {
+  const words = text.split(/\s+/);
+  for (let n = Math.min(max, words.length - 1); n >= min; n--) {
+    const next = (words[n] as string).toLowerCase().replace(/[^\p{L}']/gu, "");
+    const last = (words[n - 1] as string).toLowerCase().replace(/[^\p{L}']/gu, "");
+    if (!PHRASE_BOUNDARY.has(next) || DANGLING.has(last) || /[,;:]$/.test(words[n - 1] as string)) continue;
+    return `${words.slice(0, n).join(" ").replace(/[\s,;:.\-–—]+$/u, "")}…`;
+  }
+  return null;
+}
+
+/** Cuts on a word boundary, ending on a content word, with an ellipsis. */
+function wordCut(text: string, max: number): string {
+  const words = text.split(/\s+/).slice(0, max);
   for (let dropped = 0; dropped < 3 && words.length > 4; dropped++) {
-    if (!DANGLING.has((words[words.length - 1] as string).toLowerCase().replace(/[^\p{L}']/gu, ""))) break;
+    const last = (words[words.length - 1] as string).toLowerCase().replace(/[^\p{L}']/gu, "");
+    if (!DANGLING.has(last) && !PHRASE_BOUNDARY.has(last)) break;
     words.pop();
   }
   return `${words.join(" ").replace(/[\s,;:.\-–—]+$/u, "")}…`;
+}
+
+/**
+ * Shortens a lecture sentence to at most maxWords (or opts.hardMax): drops spoken openers
+ * ("So, now,"), asides in parentheses, between dashes or commas ("other things equal"), then
+ * trailing clauses; a cut inside a clause stops before a preposition or conjunction, never on an
+ * article or preposition, and is marked with "…". A cut never goes below opts.keepWords, so a
+ * definition keeps its subject and predicate. The wording stays the lecturer's.
+ */
+export function shortenSentence(sentence: string, maxWords: number, opts: ShortenOptions = {}): string {
+  let text = stripOpener(sentence);
+  if (wordCount(text) <= maxWords) return text;
+  text = withoutAsides(text);
+  if (wordCount(text) <= maxWords) return text;
+  const keep = Math.max(opts.keepWords ?? 0, Math.min(5, maxWords));
+  const hard = Math.max(maxWords, opts.hardMax ?? maxWords);
+  const clause = keep <= maxWords ? clauseCut(text, keep, maxWords) : null;
+  if (clause) return clause;
+  if (wordCount(text) <= hard) return text;
+  const phrase = keep <= maxWords ? phraseCut(text, Math.max(keep, Math.ceil(maxWords * 0.6)), maxWords) : null;
+  if (phrase) return phrase;
+  if (hard > maxWords) {
+    const looser = clauseCut(text, keep, hard) ?? phraseCut(text, Math.max(keep, Math.ceil(hard * 0.6)), hard);
+    if (looser) return looser;
+  }
+  return wordCut(text, Math.max(hard, Math.min(keep, wordCount(text))));
 }
 
 /** FNV-1a: a stable small hash for deterministic choices (no randomness anywhere). */

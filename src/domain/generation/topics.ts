@@ -5,7 +5,7 @@
  */
 import type { Analysis } from "./analysis.ts";
 import { containsPhrase, type KeyPhrase } from "./keyphrases.ts";
-import { capitalize, titleCase, wordCount } from "./text.ts";
+import { titleCase } from "./text.ts";
 
 export interface Range {
   start: number;
@@ -77,23 +77,38 @@ export function segmentTopics(analysis: Analysis, range: Range, count: number, m
     cuts.push(split.g);
   }
   cuts.sort((a, b) => a - b);
-  // Smoothing blurs a boundary by a sentence or two; snap to an announced turn close by.
-  const snapped = cuts.map((g, i) => {
-    for (const d of [0, -1, 1, -2, 2]) {
-      const at = g + d;
-      const previous = i > 0 ? (cuts[i - 1] as number) : range.start;
-      const next = i + 1 < cuts.length ? (cuts[i + 1] as number) : range.end;
-      if (at - previous < minLength || next - at < minLength) continue;
-      if (TOPIC_SHIFT.test(analysis.sentences[at]?.text ?? "")) return at;
+  // Smoothing blurs a boundary by a sentence or two; snap to an announced turn close by, and
+  // never open a topic with a sentence that continues the one before ("This is called ...").
+  const snapped: number[] = [];
+  cuts.forEach((g, i) => {
+    const previous = i > 0 ? (snapped[i - 1] as number) : range.start;
+    const next = i + 1 < cuts.length ? (cuts[i + 1] as number) : range.end;
+    const allowed = (at: number) => at - previous >= minLength && next - at >= minLength;
+    const text = (at: number) => analysis.sentences[at]?.text ?? "";
+    let best = g;
+    const announced = [0, -1, 1, -2, 2].map((d) => g + d).find((at) => allowed(at) && TOPIC_SHIFT.test(text(at)));
+    if (announced !== undefined) best = announced;
+    else {
+      for (const d of [0, 1, -1, 2]) {
+        const at = g + d;
+        if (allowed(at) && !CONTINUES.test(text(at))) {
+          best = at;
+          break;
+        }
+      }
     }
-    return g;
+    snapped.push(best);
   });
   const bounds = [range.start, ...snapped, range.end];
   return bounds.slice(0, -1).map((start, i) => ({ start, end: bounds[i + 1] as number }));
 }
 
 const TOPIC_SHIFT =
-  /^(?:now\b|next\b|let's (?:move|turn|start|begin|look|return|go|talk)|let us\b|moving on|(?:so|ok(?:ay)?),? (?:how|what|why|now|let's)|before we (?:finish|move|go)|to sum up|to summari[sz]e|in summary|finally\b|another\b|a special case|there (?:are|is) also|the (?:next|last|final) (?:topic|thing|part|idea)|all right|alright)/i;
+  /^(?:now\b|next\b|let's (?:move|turn|start|begin|look|return|go|talk)|let us\b|let me (?:finish|end|close|turn|start|begin|move)|moving on|(?:so|ok(?:ay)?),? (?:how|what|why|now|let's|to sum|to summari[sz]e)|before we (?:finish|move|go)|to sum up|to summari[sz]e|in summary|finally\b|another\b|a special case|there (?:are|is) also|there is one more|one more (?:idea|thing|concept|topic)|here is an? (?:worked |quick )?example|the (?:next|last|final) (?:topic|thing|part|idea)|all right|alright|what shifts|why does (?:this|that|it) matter)/i;
+
+/** A sentence that carries on from the one before it cannot open a topic. */
+const CONTINUES =
+  /^(?:this|that|these|those|it|its|they|their|such|but|and|or|so\b(?!,? (?:how|what|why|now|let's|to sum|to summari[sz]e))|then|also|however|therefore|thus|hence|instead|in both cases|in that case|in this case)\b|^[^,]{0,40},\s+on the other hand,/i;
 
 function bag(analysis: Analysis, from: number, to: number): Map<string, number> {
   const counts = new Map<string, number>();
@@ -114,51 +129,83 @@ function bagCosine(a: Map<string, number>, b: Map<string, number>): number {
   return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
 }
 
+/** The lecture's topics at the default granularity: about one per 220 words, at most ten. */
+export function lectureTopics(analysis: Analysis): Range[] {
+  const sentences = analysis.sentences.length;
+  if (sentences === 0) return [];
+  const wanted = Math.max(1, Math.min(10, Math.round(analysis.totalWords / 220)));
+  const minLength = sentences >= 12 ? 3 : 2;
+  return segmentTopics(analysis, { start: 0, end: sentences }, wanted, minLength);
+}
+
+export interface NameOptions {
+  keyTerms: ReadonlySet<string>;
+  avoid?: ReadonlySet<string>;
+  /** Where each key term is defined or introduced (sentence index): a topic is named after what it introduces. */
+  introduced?: ReadonlyMap<string, number>;
+}
+
 /**
- * Names each range by the phrase that is frequent in it and rare in the others (TF-IDF across
- * the ranges), never reusing a name. Two strong phrases give "A and B".
+ * Names each range by noun phrases: its key terms first (the ones it introduces most of all),
+ * else a recurring multi-word phrase frequent in it and rare in the other ranges (TF-IDF across
+ * the ranges), never reusing a name. Two strong phrases give "A and B". Candidates are noun
+ * phrases by construction, so a title is never a verb fragment.
  */
-export function nameTopics(
-  analysis: Analysis,
-  ranges: Range[],
-  phrases: KeyPhrase[],
-  opts: { keyTerms: ReadonlySet<string>; avoid?: ReadonlySet<string>; preferred?: (p: KeyPhrase) => boolean } = { keyTerms: new Set() },
-): TopicName[] {
+export function nameTopics(analysis: Analysis, ranges: Range[], phrases: KeyPhrase[], opts: NameOptions = { keyTerms: new Set() }): TopicName[] {
   const inRange = (p: KeyPhrase, r: Range) => p.sentences.filter((s) => s >= r.start && s < r.end).length;
   const used = new Set(opts.avoid ?? []);
-  return ranges.map((range) => {
-    const scored = phrases
+  const contentWords = (p: KeyPhrase) => p.key.split(" ").filter((w) => w !== "of").length;
+  const nameable = phrases.filter((p) => p.score > 0 && !p.vague && (opts.keyTerms.has(p.key) || (contentWords(p) >= 2 && p.count >= 2)));
+  const homeOf = (key: string) => {
+    const at = opts.introduced?.get(key);
+    return at === undefined ? -1 : ranges.findIndex((r) => at >= r.start && at < r.end);
+  };
+  return ranges.map((range, index) => {
+    // The first term a topic introduces is usually what the topic is about.
+    const firstIntroduced = [...(opts.introduced ?? new Map<string, number>())]
+      .filter(([, at]) => at >= range.start && at < range.end)
+      .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
+    const scored = nameable
       .map((p) => {
         const here = inRange(p, range);
         if (here === 0) return null;
         const spread = ranges.filter((r) => inRange(p, r) > 0).length;
-        let score = here * Math.log(1 + ranges.length / spread) * Math.log2(1 + p.words);
+        const home = homeOf(p.key);
+        const introducedHere = home === index;
+        // A term the topic introduces names it however often the rest of the lecture uses it;
+        // anything else must be frequent here and rare elsewhere (TF-IDF across topics).
+        let score = Math.log2(1 + here) * Math.log2(1 + contentWords(p)) * (introducedHere ? 1 : Math.log(1 + ranges.length / spread));
         if (opts.keyTerms.has(p.key)) score *= 1.5;
-        if (here < 2) score *= 0.5;
+        if (introducedHere) score *= p.key === firstIntroduced ? 4 : 2;
+        else if (home >= 0) score *= 0.4;
+        if (here < 2 && !introducedHere) score *= 0.5;
         return { p, score: Math.round(score * 1e6) / 1e6 };
       })
       .filter((x): x is { p: KeyPhrase; score: number } => x !== null && x.score > 0)
       .sort((a, b) => b.score - a.score || (a.p.key < b.p.key ? -1 : a.p.key > b.p.key ? 1 : 0));
-    const unused = scored.filter(({ p }) => ![...used].some((u) => u === p.key || containsPhrase(p.key, u) || containsPhrase(u, p.key)));
-    // Name by a key term or an established phrase when the topic has one.
-    const preferred = opts.preferred ? unused.filter(({ p }) => (opts.preferred as (p: KeyPhrase) => boolean)(p)) : unused;
-    const fresh = preferred.length > 0 ? preferred : unused;
+    // A name is used once, except that a topic may take back the term it introduces.
+    const fresh = scored.filter(
+      ({ p }) => homeOf(p.key) === index || ![...used].some((u) => u === p.key || containsPhrase(p.key, u) || containsPhrase(u, p.key)),
+    );
     const first = fresh[0];
-    if (!first) return fallbackName(analysis, range);
+    if (!first) return fallbackName(range, phrases, used);
     const second = fresh.find(
       ({ p, score }) => score >= first.score * 0.75 && !containsPhrase(p.key, first.p.key) && !containsPhrase(first.p.key, p.key) && p.key !== first.p.key,
     );
     const keys = second ? [first.p.key, second.p.key] : [first.p.key];
     for (const k of keys) used.add(k);
-    const title = second ? `${titleCase(first.p.surface)} and ${titleCase(second.p.surface)}` : titleCase(first.p.surface);
+    // "A and B" in the order the topic brings them up.
+    const firstAt = (p: KeyPhrase) => p.sentences.find((s) => s >= range.start && s < range.end) ?? range.end;
+    const pair = second ? [first.p, second.p].sort((a, b) => firstAt(a) - firstAt(b)) : [first.p];
+    const title = pair.map((p) => titleCase(p.surface)).join(" and ");
     return { title, keys, phrase: first.p.surface };
   });
 }
 
-/** With no usable phrase, the topic's first words name it; still the lecture's own words. */
-function fallbackName(analysis: Analysis, range: Range): TopicName {
-  const text = analysis.sentences[range.start]?.text ?? "";
-  const words = text.replace(/[.!?…]+$/, "").split(/\s+/).slice(0, 6).join(" ");
-  const title = wordCount(words) > 0 ? capitalize(words.replace(/[,;:]+$/, "")) : "Lecture";
-  return { title, keys: [], phrase: words };
+/** With no key term or recurring phrase, the topic's most characteristic noun phrase names it. */
+function fallbackName(range: Range, phrases: KeyPhrase[], used: ReadonlySet<string>): TopicName {
+  const here = phrases.filter((p) => p.score > 0 && p.sentences.some((s) => s >= range.start && s < range.end));
+  const pick = here.find((p) => !p.vague && !used.has(p.key)) ?? here.find((p) => !used.has(p.key)) ?? here[0];
+  if (!pick) return { title: "Lecture", keys: [], phrase: "the lecture" };
+  return { title: titleCase(pick.surface), keys: [pick.key], phrase: pick.surface };
 }

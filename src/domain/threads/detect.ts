@@ -76,7 +76,9 @@ export function detectConceptsOffline(input: DetectInput): { concepts: DetectedC
     const mention = mentionsOf(analysis, key);
     if (mention.count < 2) continue;
     const own = byKey.get(key);
-    const base = Math.max(own?.score ?? 0, 0.5 * Math.log2(1 + mention.words) * mention.count);
+    // On the scale of rankKeyphrases for a defined phrase: continuity counts every mention,
+    // nested ones included ("active transport" inside "secondary active transport").
+    const base = Math.max(own?.score ?? 0, 4 * Math.log2(2 + mention.words) * mention.count);
     candidates.set(key, {
       key,
       surface: own?.surface ?? thread.title,
@@ -84,10 +86,15 @@ export function detectConceptsOffline(input: DetectInput): { concepts: DetectedC
       count: mention.count,
       sentences: mention.sentences,
       score: roundTo(base * CONTINUITY_BOOST, 6),
+      defined: own?.defined ?? 0,
+      vague: false,
     });
   }
   const ordered = [...candidates.values()].sort((a, b) => b.score - a.score || compare(a.key, b.key));
-  const chosen = selectKeyTerms(analysis, ordered, max);
+  // A course thread is one concept: "diffusion" beside "facilitated diffusion" is not a second
+  // thread, but a thread the course already has is never dropped for nesting.
+  const protect = new Set([...existingByKey.keys()].filter((k) => candidates.has(k)));
+  const chosen = selectKeyTerms(analysis, ordered, max, { definedFirst: false, strictNesting: true, protect });
 
   const related = ranked.filter((p) => p.count >= 2).slice(0, 25);
   const concepts = chosen
@@ -117,6 +124,7 @@ function describe(analysis: Analysis, phrase: KeyPhrase, thread: ExistingThread 
   const first = analysis.sentences[phrase.sentences[0] ?? 0] as Sentence;
   const definition = findDefinition(analysis, phrase);
   const summarySentence = analysis.sentences[definition?.sentence ?? first.index] as Sentence;
+  const context = definition?.context != null ? (analysis.sentences[definition.context] as Sentence) : null;
   const mentions = phrase.sentences.map((si) => analysis.sentences[si] as Sentence);
   const level = complexityOf(phrase, mentions, related);
   const title = thread ? thread.title : titleCase(phrase.surface);
@@ -124,13 +132,27 @@ function describe(analysis: Analysis, phrase: KeyPhrase, thread: ExistingThread 
     title,
     titleKey: thread ? thread.titleKey : normalizeConceptTitle(title),
     existingThreadId: thread ? thread.id : null,
-    summary: shortenSentence(summarySentence.text, SUMMARY_WORDS),
+    summary: summaryOf(summarySentence, context),
     evidence: evidenceText(first, phrase.key),
     segmentIndex: first.segmentIndexes[0] ?? 0,
     confidence: roundTo(Math.min(0.95, 0.5 + phrase.count / 10), 2),
     complexityLevel: level,
     changeType: thread ? changeTypeOf(mentions, level) : null,
   };
+}
+
+/**
+ * The defining sentence within SUMMARY_WORDS; with the sentence before it when the definition
+ * leans on it ("The price at that point is called ..."), as long as both fit.
+ */
+function summaryOf(sentence: Sentence, context: Sentence | null): string {
+  if (context && context.wordCount < SUMMARY_WORDS - 6) {
+    const rest = SUMMARY_WORDS - context.wordCount;
+    const main = shortenSentence(sentence.text, rest);
+    // Only a clean cut keeps the two sentences one contiguous quotation of the lecture.
+    if (!main.endsWith("…") && !main.includes("…")) return `${context.text} ${main}`;
+  }
+  return shortenSentence(sentence.text, SUMMARY_WORDS);
 }
 
 /**

@@ -94,7 +94,7 @@ describe("detectConceptsOffline", () => {
       expect(["refinement", "complexity", "contradiction"]).toContain(c.changeType);
     }
     for (const c of two.filter((x) => x.existingThreadId === null)) expect(c.changeType).toBeNull();
-    expect(linked.map((c) => c.titleKey)).toEqual(expect.arrayContaining(["active transport", "sodium potassium pump"]));
+    expect(linked.map((c) => c.titleKey)).toEqual(expect.arrayContaining(["active transport", "concentration gradient"]));
     // The second lecture says it goes "in more detail" and "more complex" about these.
     expect(linked.find((c) => c.titleKey === "active transport")?.changeType).toBe("complexity");
     // New concepts of the second lecture are still found.
