@@ -71,7 +71,12 @@ export async function listCourseThreads(db: Db, courseId: string, page: PageRequ
 export async function getCourseProgressData(db: Db, courseId: string) {
   const [course, lectureRows, latestJobs] = await db.batch([
     db.select({ id: courses.id }).from(courses).where(eq(courses.id, courseId)),
-    db.select().from(lectures).where(eq(lectures.course_id, courseId)).orderBy(desc(lectures.created_at), desc(lectures.id)),
+    // Only what the progress payload shows: a course may have thousands of lectures.
+    db
+      .select({ id: lectures.id, status: lectures.status, created_at: lectures.created_at, updated_at: lectures.updated_at })
+      .from(lectures)
+      .where(eq(lectures.course_id, courseId))
+      .orderBy(desc(lectures.created_at), desc(lectures.id)),
     db
       .selectDistinctOn([jobs.lecture_id, jobs.job_type], {
         lecture_id: jobs.lecture_id,

@@ -194,9 +194,15 @@ export async function ingestLecture(services: Services, request: Request): Promi
   if (!contentType || !request.body) {
     throw validationFailed(validateFields({}, false).issues);
   }
-  if (!/^multipart\/form-data/i.test(contentType))
+  // Refusing without reading: cancel the body, or the runtime keeps receiving it before answering.
+  if (!/^multipart\/form-data/i.test(contentType)) {
+    await request.body.cancel().catch(() => {});
     throw new ApiError(415, "Send the lecture as multipart/form-data (fields plus an `audio` file part).");
-  if (Number.isFinite(declaredLength) && declaredLength > limit + ENVELOPE_BYTES) throw tooLarge(limit);
+  }
+  if (Number.isFinite(declaredLength) && declaredLength > limit + ENVELOPE_BYTES) {
+    await request.body.cancel().catch(() => {});
+    throw tooLarge(limit);
+  }
 
   let busboy: InstanceType<typeof Busboy>;
   try {
