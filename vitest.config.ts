@@ -46,6 +46,8 @@ export default defineConfig({
   test: {
     globalSetup: ["./test/global-setup.ts"],
     testTimeout: 30_000,
+    // Console output (job logs) is shown only for failing tests.
+    silent: "passed-only",
     hookTimeout: 60_000,
     // Pre-bundle the heavy dependencies once; otherwise the first import of the Worker takes
     // longer than a test on a 2-core machine.

@@ -6,6 +6,7 @@ import type { PageRequest } from "../lib/pagination.ts";
 import type { Db } from "./client.ts";
 import { courses, jobs, lectures, threadEvolutionNotes, threadOccurrences, threads } from "./schema.ts";
 import type { EvolutionNoteOut, OccurrenceOut } from "./rows.ts";
+import { stageJobFields } from "./stage-jobs.ts";
 
 export async function listCourses(db: Db, page: PageRequest) {
   const [rows, [total]] = await db.batch([
@@ -78,15 +79,7 @@ export async function getCourseProgressData(db: Db, courseId: string) {
       .where(eq(lectures.course_id, courseId))
       .orderBy(desc(lectures.created_at), desc(lectures.id)),
     db
-      .selectDistinctOn([jobs.lecture_id, jobs.job_type], {
-        lecture_id: jobs.lecture_id,
-        job_type: jobs.job_type,
-        id: jobs.id,
-        status: jobs.status,
-        created_at: jobs.created_at,
-        updated_at: jobs.updated_at,
-        error: jobs.error,
-      })
+      .selectDistinctOn([jobs.lecture_id, jobs.job_type], { lecture_id: jobs.lecture_id, ...stageJobFields })
       .from(jobs)
       .innerJoin(lectures, and(eq(lectures.id, jobs.lecture_id), eq(lectures.course_id, courseId)))
       .orderBy(asc(jobs.lecture_id), asc(jobs.job_type), desc(jobs.created_at), desc(jobs.id)),

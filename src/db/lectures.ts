@@ -5,6 +5,7 @@ import { and, asc, count, desc, eq, sql, type SQL } from "drizzle-orm";
 import type { PageRequest } from "../lib/pagination.ts";
 import type { Db } from "./client.ts";
 import { threadDetails } from "./courses.ts";
+import { stageJobFields } from "./stage-jobs.ts";
 import { artifacts, courses, jobs, lectureExports, lectures, threads } from "./schema.ts";
 
 export async function listLectures(db: Db, filter: { courseId?: string }, page: PageRequest) {
@@ -24,14 +25,7 @@ export async function getLecture(db: Db, id: string) {
 /** The newest job of each stage of one lecture. */
 export const latestStageJobs = (db: Db, lectureId: string) =>
   db
-    .selectDistinctOn([jobs.job_type], {
-      job_type: jobs.job_type,
-      id: jobs.id,
-      status: jobs.status,
-      created_at: jobs.created_at,
-      updated_at: jobs.updated_at,
-      error: jobs.error,
-    })
+    .selectDistinctOn([jobs.job_type], stageJobFields)
     .from(jobs)
     .where(eq(jobs.lecture_id, lectureId))
     .orderBy(asc(jobs.job_type), desc(jobs.created_at), desc(jobs.id));
@@ -121,6 +115,21 @@ export interface IngestRecord {
  */
 export async function saveIngest(db: Db, r: IngestRecord) {
   const givenTitle = r.courseTitle ?? null;
+  // A re-ingest replaces everything about the lecture but its creation time.
+  const fields = {
+    course_id: r.courseId,
+    preset_id: r.presetId,
+    title: r.title,
+    status: "uploaded",
+    audio_path: r.audioPath,
+    transcript_path: null,
+    duration_sec: r.durationSec,
+    source_type: r.sourceType,
+    original_filename: r.originalFilename,
+    content_type: r.contentType,
+    size_bytes: r.sizeBytes,
+    checksum_sha256: r.checksumSha256,
+  };
   const [, [lecture]] = await db.batch([
     db
       .insert(courses)
@@ -134,39 +143,8 @@ export async function saveIngest(db: Db, r: IngestRecord) {
       }),
     db
       .insert(lectures)
-      .values({
-        id: r.lectureId,
-        course_id: r.courseId,
-        preset_id: r.presetId,
-        title: r.title,
-        status: "uploaded",
-        audio_path: r.audioPath,
-        transcript_path: null,
-        duration_sec: r.durationSec,
-        source_type: r.sourceType,
-        original_filename: r.originalFilename,
-        content_type: r.contentType,
-        size_bytes: r.sizeBytes,
-        checksum_sha256: r.checksumSha256,
-      })
-      .onConflictDoUpdate({
-        target: lectures.id,
-        set: {
-          course_id: r.courseId,
-          preset_id: r.presetId,
-          title: r.title,
-          status: "uploaded",
-          audio_path: r.audioPath,
-          transcript_path: null,
-          duration_sec: r.durationSec,
-          source_type: r.sourceType,
-          original_filename: r.originalFilename,
-          content_type: r.contentType,
-          size_bytes: r.sizeBytes,
-          checksum_sha256: r.checksumSha256,
-          updated_at: sql`now()`,
-        },
-      })
+      .values({ id: r.lectureId, ...fields })
+      .onConflictDoUpdate({ target: lectures.id, set: { ...fields, updated_at: sql`now()` } })
       // A sub-select in RETURNING sees the table as it was before this statement.
       .returning({
         id: lectures.id,

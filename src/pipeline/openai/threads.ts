@@ -14,19 +14,10 @@ import {
   requestStructured,
   type SegmentRange,
 } from "./structured.ts";
+import type { DetectedConcept } from "../../domain/threads/detect.ts";
 
-/** Shared with the offline detector, so the thread store does not care which one ran. */
-export interface DetectedConcept {
-  title: string;
-  titleKey: string;
-  existingThreadId: string | null;
-  summary: string;
-  evidence: string;
-  segmentIndex: number;
-  confidence: number;
-  complexityLevel: number;
-  changeType: "refinement" | "complexity" | "contradiction" | null;
-}
+export type { DetectedConcept };
+
 
 export interface ExistingThread {
   id: string;
