@@ -26,7 +26,9 @@ if (isMain(import.meta.url)) {
     await applyMigrations(url, process.env.NEON_FETCH_ENDPOINT);
     console.log(`migrations applied in ${Date.now() - started} ms`);
   } catch (error) {
-    console.error(`migration failed: ${error instanceof Error ? error.message : String(error)}`);
+    // drizzle wraps the driver's error ("Failed query: …"); its cause says what went wrong.
+    const cause = (error as { cause?: { message?: string } })?.cause?.message;
+    console.error(`migration failed: ${cause ?? (error instanceof Error ? error.message : String(error))}`);
     process.exit(1);
   }
 }
