@@ -33,8 +33,20 @@ const LECTURES = setting("BENCH_LECTURES", 100);
 const UPLOAD_MB = setting("BENCH_UPLOAD_MB", 90);
 const CONCURRENCY = 8;
 const LIMIT_MB = 200; // PLC_MAX_UPLOAD_MB for this run
-const WRITES = 8; // per stage window: fewer than the queue's max_batch_size (10), so no batch starts early
-const BATCH_TIMEOUT_MS = 2000; // wrangler.toml max_batch_timeout: the consumer cannot start sooner
+/** The jobs consumer's batching, read from wrangler.toml so the write windows follow any tuning. */
+function consumerBatching(): { size: number; timeoutMs: number } {
+  const toml = readFileSync(path.join(import.meta.dirname, "..", "wrangler.toml"), "utf8");
+  const blocks = toml.split("[[queues.consumers]]").slice(1); // what precedes the first one is not a consumer
+  const block = blocks.find((b) => /^queue\s*=\s*"pegasus-jobs"\s*$/m.test(b)) ?? "";
+  const size = Number(/max_batch_size\s*=\s*(\d+)/.exec(block)?.[1] ?? 10);
+  const timeout = Number(/max_batch_timeout\s*=\s*(\d+(?:\.\d+)?)/.exec(block)?.[1] ?? 5);
+  return { size, timeoutMs: timeout * 1000 };
+}
+const BATCHING = consumerBatching();
+// Write windows: fewer requests than a batch, so no batch starts early, and the window must end
+// before the batch timeout, so nothing the consumer does is counted.
+const WRITES = Math.max(1, Math.min(8, BATCHING.size - 1));
+const BATCH_TIMEOUT_MS = BATCHING.timeoutMs;
 const MiB = 1024 * 1024;
 const COURSE = "bench-course";
 const FEATURED = "lec-0000";

@@ -194,15 +194,11 @@ export async function ingestLecture(services: Services, request: Request): Promi
   if (!contentType || !request.body) {
     throw validationFailed(validateFields({}, false).issues);
   }
-  // Refusing without reading: cancel the body, or the runtime keeps receiving it before answering.
-  if (!/^multipart\/form-data/i.test(contentType)) {
-    await request.body.cancel().catch(() => {});
+  // Refused without parsing. (Cancelling the body as well would spare the client the upload, but
+  // through wrangler's dev proxy it sometimes loses the response, so the runtime drains it.)
+  if (!/^multipart\/form-data/i.test(contentType))
     throw new ApiError(415, "Send the lecture as multipart/form-data (fields plus an `audio` file part).");
-  }
-  if (Number.isFinite(declaredLength) && declaredLength > limit + ENVELOPE_BYTES) {
-    await request.body.cancel().catch(() => {});
-    throw tooLarge(limit);
-  }
+  if (Number.isFinite(declaredLength) && declaredLength > limit + ENVELOPE_BYTES) throw tooLarge(limit);
 
   let busboy: InstanceType<typeof Busboy>;
   try {
