@@ -37,6 +37,13 @@ export const lectureOut = (r: LectureRow) => ({
   checksum_sha256: r.checksum_sha256,
 });
 
+/** A stage's latest job as progress reads it, timestamps in RFC 3339. */
+export const stageJobOut = <T extends { created_at: string; updated_at: string }>(r: T) => ({
+  ...r,
+  created_at: toRfc3339(r.created_at),
+  updated_at: toRfc3339(r.updated_at),
+});
+
 export const jobOut = (r: JobRow) => ({
   id: r.id,
   status: r.status,

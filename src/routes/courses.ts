@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { etag } from "hono/etag";
 import { getCourse, getCourseProgressData, listCourseLectures, listCourses, listCourseThreads } from "../db/courses.ts";
-import { courseOut, lectureOut, threadOut } from "../db/rows.ts";
+import { courseOut, lectureOut, stageJobOut, threadOut } from "../db/rows.ts";
 import { courseProgress, lectureProgress, type StageJob } from "../domain/progress.ts";
 import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
 import { pagination } from "../lib/pagination.ts";
@@ -124,7 +124,7 @@ export const courseRoutes = createRouter()
     const jobsByLecture = new Map<string, StageJob[]>();
     for (const job of data.latestJobs) {
       const list = jobsByLecture.get(job.lecture_id) ?? [];
-      list.push({ ...job, created_at: toRfc3339(job.created_at), updated_at: toRfc3339(job.updated_at) });
+      list.push(stageJobOut(job));
       jobsByLecture.set(job.lecture_id, list);
     }
     const lectures = data.lectures.map((lecture) => ({

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { getExportForDownload } from "../db/exports.ts";
 import { EXPORT_FORMATS } from "../domain/exports/index.ts";
-import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
+import { createRouter, problemResponses } from "../lib/openapi.ts";
 import { notFound } from "../lib/problem.ts";
 import { services } from "../services.ts";
 

@@ -8,10 +8,9 @@ import {
   listLectureJobs,
   listLectures,
 } from "../db/lectures.ts";
-import { artifactOut, exportOut, jobOut, lectureOut, threadOut, type JobRow } from "../db/rows.ts";
-import type { JobType } from "../db/schema.ts";
+import { artifactOut, exportOut, jobOut, lectureOut, stageJobOut, threadOut, type JobRow } from "../db/rows.ts";
 import { isPresetId } from "../domain/presets.ts";
-import { lectureProgress, type StageJob } from "../domain/progress.ts";
+import { lectureProgress } from "../domain/progress.ts";
 import { enqueueJob } from "../jobs/engine.ts";
 import { requireJsonObjectBody } from "../lib/json-body.ts";
 import { exportLinkTemplate, lectureLinks } from "../lib/links.ts";
@@ -19,7 +18,6 @@ import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
 import { pagination } from "../lib/pagination.ts";
 import { pageQuery } from "../lib/params.ts";
 import { badRequest, notFound } from "../lib/problem.ts";
-import { toRfc3339 } from "../lib/time.ts";
 import { ingestLecture } from "../pipeline/ingest.ts";
 import { services, type Services } from "../services.ts";
 import { readJson } from "../storage/index.ts";
@@ -218,10 +216,6 @@ async function requireLecture(svc: Services, lectureId: string) {
   return lecture;
 }
 
-function stageJobs(rows: { job_type: string; id: string; status: JobRow["status"]; created_at: string; updated_at: string; error: string | null }[]): StageJob[] {
-  return rows.map((r) => ({ ...r, created_at: toRfc3339(r.created_at), updated_at: toRfc3339(r.updated_at) }));
-}
-
 export const lectureRoutes = createRouter();
 
 // Documented from the schema, handled by hand: the form must stream, not be buffered by a validator.
@@ -282,7 +276,7 @@ lectureRoutes
   .openapi(exportRoute, async (c) => {
     const svc = services(c);
     const lecture = await requireLecture(svc, c.req.valid("param").lecture_id);
-    const { job, deduplicated } = await enqueueJob(svc, { lectureId: lecture.id, jobType: "export" as JobType });
+    const { job, deduplicated } = await enqueueJob(svc, { lectureId: lecture.id, jobType: "export" });
     return c.json(accepted(job, deduplicated), 200);
   })
   .openapi(jobs, async (c) => {
@@ -297,7 +291,7 @@ lectureRoutes
     const { lecture, latestJobs } = await getLectureProgressData(services(c).db, lecture_id);
     if (!lecture) throw notFound("Lecture not found.");
     return c.json(
-      { lectureId: lecture.id, lectureStatus: lecture.status, ...lectureProgress(stageJobs(latestJobs)), links: lectureLinks(lecture.id) },
+      { lectureId: lecture.id, lectureStatus: lecture.status, ...lectureProgress(latestJobs.map(stageJobOut)), links: lectureLinks(lecture.id) },
       200,
     );
   })
@@ -305,7 +299,7 @@ lectureRoutes
     const { lecture_id } = c.req.valid("param");
     const data = await getLectureSummaryData(services(c).db, lecture_id);
     if (!data.lecture) throw notFound("Lecture not found.");
-    const { overallStatus, progressPercent, currentStage, hasFailedStage, stages } = lectureProgress(stageJobs(data.latestJobs));
+    const { overallStatus, progressPercent, currentStage, hasFailedStage, stages } = lectureProgress(data.latestJobs.map(stageJobOut));
     return c.json(
       {
         lecture: lectureOut(data.lecture),
