@@ -81,6 +81,9 @@ const rawEnvSchema = z.object({
   JOB_MAX_ATTEMPTS: positiveInt(4, 20),
   JOB_RETRY_DELAYS_SEC: secondsList,
   JOB_STAGE_TIMEOUT_SEC: positiveInt(900, 86_400),
+  JOB_LEASE_SEC: positiveInt(60, 3_600),
+  JOB_LOST_AFTER_SEC: positiveInt(60, 86_400),
+  DATABASE_TIMEOUT_MS: positiveInt(5_000, 120_000),
   BUCKET: binding<R2Bucket>(isR2Bucket).optional(),
   JOBS: binding<Queue<JobMessage>>(isQueue).optional(),
   DEAD_LETTERS: binding<Queue<JobMessage>>(isQueue).optional(),
@@ -103,6 +106,8 @@ export type StorageConfig =
 export interface Config {
   databaseUrl: string;
   neonFetchEndpoint?: string;
+  /** Deadline for one database round trip; past it the request is a 503 and a stage is retried. */
+  databaseTimeoutMs: number;
   openai: { apiKey?: string; baseUrl?: string; model: string };
   inlineJobs: boolean;
   corsOrigins: string[];
@@ -111,7 +116,16 @@ export interface Config {
   queue?: Queue<JobMessage>;
   /** Producer for the dead-letter queue: jobs whose transient failures used up every attempt. */
   deadLetters?: Queue<JobMessage>;
-  jobs: { maxAttempts: number; retryDelaysSec: number[]; stageTimeoutSec: number };
+  jobs: {
+    maxAttempts: number;
+    retryDelaysSec: number[];
+    /** A running stage is given up (retried or failed) after this long, even while heartbeating. */
+    stageTimeoutSec: number;
+    /** How long a claim lives without a heartbeat: a dead consumer is noticed after about this long. */
+    leaseSec: number;
+    /** A queued job whose message should have arrived this long ago is sent again. */
+    lostAfterSec: number;
+  };
 }
 
 export interface ConfigIssue {
@@ -162,6 +176,7 @@ function assemble(raw: RawConfig): ConfigResult {
     config: {
       databaseUrl: raw.DATABASE_URL.trim(),
       neonFetchEndpoint: raw.NEON_FETCH_ENDPOINT,
+      databaseTimeoutMs: raw.DATABASE_TIMEOUT_MS,
       openai: { apiKey: raw.OPENAI_API_KEY, baseUrl: raw.OPENAI_BASE_URL, model: raw.OPENAI_MODEL },
       inlineJobs: raw.PLC_INLINE_JOBS,
       corsOrigins: raw.PLC_CORS_ORIGINS,
@@ -173,6 +188,8 @@ function assemble(raw: RawConfig): ConfigResult {
         maxAttempts: raw.JOB_MAX_ATTEMPTS,
         retryDelaysSec: raw.JOB_RETRY_DELAYS_SEC,
         stageTimeoutSec: raw.JOB_STAGE_TIMEOUT_SEC,
+        leaseSec: raw.JOB_LEASE_SEC,
+        lostAfterSec: raw.JOB_LOST_AFTER_SEC,
       },
     },
   };

@@ -30,7 +30,8 @@ describe("loadConfig", () => {
       corsOrigins: [],
       openai: { model: "gpt-4o-mini" },
       storage: { mode: "r2", bucketName: "pegasus-media" },
-      jobs: { maxAttempts: 4, retryDelaysSec: [10, 60, 300], stageTimeoutSec: 900 },
+      databaseTimeoutMs: 5000,
+      jobs: { maxAttempts: 4, retryDelaysSec: [10, 60, 300], stageTimeoutSec: 900, leaseSec: 60, lostAfterSec: 60 },
     });
   });
 

@@ -84,6 +84,11 @@ export const jobs = pgTable(
     next_attempt_at: timestamptz("next_attempt_at"),
     /** Last time a queue message was sent for this job; the recovery sweep re-sends stale ones. */
     enqueued_at: timestamptz("enqueued_at"),
+    /**
+     * While running: the consumer holding the claim extends this as it works. Once it passes,
+     * the consumer is presumed gone and a redelivery or the sweep may take the job over.
+     */
+    lease_expires_at: timestamptz("lease_expires_at"),
     replayed_from_job_id: text("replayed_from_job_id"),
     created_at: createdAt(),
     updated_at: updatedAt(),
@@ -94,6 +99,8 @@ export const jobs = pgTable(
     index("jobs_lecture_created_idx").on(t.lecture_id, t.created_at, t.id),
     index("jobs_created_idx").on(t.created_at, t.id),
     index("jobs_status_updated_idx").on(t.status, t.updated_at),
+    // The recovery sweep looks only at active jobs: a small partial index keeps an idle sweep cheap.
+    index("jobs_active_idx").on(t.status, t.lease_expires_at).where(sql`status in ('queued', 'running')`),
     // At most one active job per (lecture, stage): enqueue deduplicates on this index.
     uniqueIndex("jobs_active_stage_uq")
       .on(t.lecture_id, t.job_type)
@@ -222,4 +229,19 @@ export const threadOccurrences = pgTable(
     primaryKey({ columns: [t.thread_id, t.lecture_id] }),
     index("thread_occurrences_lecture_idx").on(t.lecture_id),
   ],
+);
+
+/**
+ * Multipart uploads in flight. A row exists from the moment a multipart upload is opened until it
+ * is completed or aborted, so an upload whose request died (client gone, Worker stopped) is found
+ * and aborted by the recovery sweep instead of leaving parts in the bucket.
+ */
+export const multipartUploads = pgTable(
+  "multipart_uploads",
+  {
+    key: text("key").notNull(),
+    upload_id: text("upload_id").notNull(),
+    created_at: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.upload_id] }), index("multipart_uploads_created_idx").on(t.created_at)],
 );
