@@ -9,10 +9,12 @@ import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config
 //   workerd         no OpenAI key (offline generator), R2 storage: the default product
 //   workerd-openai  *.openai.test.ts: an OpenAI key, pointed at the local OpenAI server
 //   workerd-s3      *.s3.test.ts: STORAGE_MODE=s3 against the local S3 server
+//   workerd-faults  *.faults.test.ts: the database reached through a proxy that can hang or drop
+//                   it (test/support/fault-proxy.ts), with short leases and deadlines
 
-const MODE_SUFFIXES = ["openai", "s3"] as const;
+const MODE_SUFFIXES = ["openai", "s3", "faults"] as const;
 
-function project(name: string, include: string[], exclude: string[], bindings: (port: (key: "openaiPort" | "s3Port") => number) => Record<string, string>): TestProjectInlineConfiguration {
+function project(name: string, include: string[], exclude: string[], bindings: (port: (key: "openaiPort" | "s3Port" | "faultProxyPort") => number) => Record<string, string>): TestProjectInlineConfiguration {
   return {
     extends: true,
     plugins: [
@@ -29,6 +31,7 @@ function project(name: string, include: string[], exclude: string[], bindings: (
             STORAGE_MODE: "r2",
             JOB_RETRY_DELAYS_SEC: "1,1,1",
             TEST_S3_PORT: String(inject("s3Port")),
+            TEST_FAULT_PROXY: `http://127.0.0.1:${inject("faultProxyPort")}`,
             ...bindings((key) => inject(key)),
           },
           queueConsumers: {
@@ -82,6 +85,12 @@ export default defineConfig({
         S3_REGION: "us-east-1",
         S3_ACCESS_KEY_ID: "S3RVER",
         S3_SECRET_ACCESS_KEY: "S3RVER",
+      })),
+      project("workerd-faults", ["test/**/*.faults.test.ts"], [], (port) => ({
+        NEON_FETCH_ENDPOINT: `http://127.0.0.1:${port("faultProxyPort")}/sql`,
+        DATABASE_TIMEOUT_MS: "1000",
+        JOB_LEASE_SEC: "2",
+        JOB_LOST_AFTER_SEC: "2",
       })),
     ],
   },

@@ -3,6 +3,7 @@ declare module "vitest" {
     gatewayPort: number;
     openaiPort: number;
     s3Port: number;
+    faultProxyPort: number;
   }
 }
 
@@ -15,6 +16,7 @@ declare global {
       OPENAI_BASE_URL: string;
       OPENAI_API_KEY: string;
       TEST_S3_PORT: string;
+      TEST_FAULT_PROXY: string;
     }
   }
 }

@@ -9,6 +9,7 @@ import { applyMigrations } from "../scripts/migrate.ts";
 import { createScratchDatabase } from "./support/scratch-database.ts";
 import { startFakeOpenAI } from "./support/fake-openai.ts";
 import { startS3Server } from "./support/s3-server.ts";
+import { startFaultProxy } from "./support/fault-proxy.ts";
 
 export default async function setup(project: TestProject) {
   const serverUrl = process.env.TEST_DATABASE_URL;
@@ -19,6 +20,8 @@ export default async function setup(project: TestProject) {
   await applyMigrations("postgresql://pegasus:pegasus@localhost:5432/pegasus", gateway.url);
 
   project.provide("gatewayPort", gateway.port);
+  const faults = await startFaultProxy(gateway.port);
+  project.provide("faultProxyPort", faults.port);
   const openai = await startFakeOpenAI();
   project.provide("openaiPort", openai.port);
   const s3 = await startS3Server();
@@ -27,6 +30,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     await openai.close();
     await s3.close();
+    await faults.close();
     await gateway.close();
     await scratch?.drop();
   };

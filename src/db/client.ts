@@ -12,26 +12,33 @@ export type Db = NeonHttpDatabase<typeof schema>;
 /**
  * The driver's endpoint setting is global, but each client here may point elsewhere (a local
  * gateway, or production Neon). So the endpoint rides along in the client's fetch options and
- * this fetch function, installed once, sends the request there.
+ * this fetch function, installed once, sends the request there. The per-round-trip deadline rides
+ * along the same way: the driver's fetch options are fixed per client, a deadline must start
+ * with each request.
  */
-type RoutedInit = RequestInit & { neonEndpoint?: string };
-neonConfig.fetchFunction = (input: string, init?: RoutedInit) => {
-  if (!init?.neonEndpoint) return fetch(input, init);
-  const { neonEndpoint, ...rest } = init;
-  return fetch(neonEndpoint, rest);
+type RoutedInit = RequestInit & { neonEndpoint?: string; neonTimeoutMs?: number };
+neonConfig.fetchFunction = (input: string, init: RoutedInit = {}) => {
+  const { neonEndpoint, neonTimeoutMs, ...rest } = init;
+  if (neonTimeoutMs) rest.signal = rest.signal ? AbortSignal.any([rest.signal, AbortSignal.timeout(neonTimeoutMs)]) : AbortSignal.timeout(neonTimeoutMs);
+  return fetch(neonEndpoint ?? input, rest);
 };
 
-function fetchOptions(config: Pick<Config, "neonFetchEndpoint">, extra: RequestInit = {}): RoutedInit {
+function fetchOptions(config: Pick<Config, "neonFetchEndpoint">, extra: RoutedInit = {}): RoutedInit {
   return config.neonFetchEndpoint ? { ...extra, neonEndpoint: config.neonFetchEndpoint } : extra;
 }
 
+/**
+ * Every round trip has a deadline: a database that hangs (rather than refusing) turns into a
+ * timely "Error connecting to database", i.e. a 503 for a request and a retry for a stage.
+ */
 export function createDb(config: Config): Db {
-  return drizzle({ client: neon(config.databaseUrl, { fetchOptions: fetchOptions(config) }), schema });
+  const options = fetchOptions(config, { neonTimeoutMs: config.databaseTimeoutMs });
+  return drizzle({ client: neon(config.databaseUrl, { fetchOptions: options }), schema });
 }
 
 /** A raw client with a deadline, for probes that must answer quickly even when the database hangs. */
 export function createProbeClient(config: Config, timeoutMs: number) {
-  return neon(config.databaseUrl, { fetchOptions: fetchOptions(config, { signal: AbortSignal.timeout(timeoutMs) }) });
+  return neon(config.databaseUrl, { fetchOptions: fetchOptions(config, { neonTimeoutMs: timeoutMs }) });
 }
 
 /** The database could not be reached (as opposed to rejecting a query): worth a 503 and a retry. */

@@ -90,13 +90,17 @@ export type ClaimResult =
   | { outcome: "not_queued"; status: JobStatus | null };
 
 /**
- * Atomically moves a queued job to running (one attempt spent), unless its prerequisite stage
- * has a queued or running job: then nothing changes and the caller re-delivers later.
+ * Atomically moves a job to running (one attempt spent) under a fresh lease: a queued job, or a
+ * running one whose lease has expired (its consumer is gone: the job is taken over). Nothing
+ * changes while the prerequisite stage has a queued or running job; the caller re-delivers later.
  */
-export async function claimJob(db: Db, jobId: string, respectPrerequisites = true): Promise<ClaimResult> {
+export async function claimJob(db: Db, jobId: string, leaseSec: number, respectPrerequisites = true): Promise<ClaimResult> {
   const rows = (await db.execute(sql`
     with target as (
-      select id, lecture_id, job_type, status from ${jobs} where id = ${jobId}
+      select id, lecture_id, job_type, status, attempt, max_attempts, lease_expires_at from ${jobs} where id = ${jobId}
+    ), claimable as (
+      select (t.status = 'queued' or (t.status = 'running' and t.lease_expires_at < now() and t.attempt < t.max_attempts)) as yes
+      from target t
     ), prerequisite as (
       select p.status from ${jobs} p, target t
       where p.lecture_id = t.lecture_id
@@ -106,21 +110,40 @@ export async function claimJob(db: Db, jobId: string, respectPrerequisites = tru
     ), waiting as (
       select ${respectPrerequisites} and coalesce((select status from prerequisite) in ('queued', 'running'), false) as yes
     ), claimed as (
-      update ${jobs} set status = 'running', attempt = attempt + 1, started_at = now(), updated_at = now(),
-        next_attempt_at = null
-      where id = ${jobId} and status = 'queued' and not (select yes from waiting)
+      update ${jobs} set status = 'running', attempt = ${jobs.attempt} + 1, started_at = now(), updated_at = now(),
+        next_attempt_at = null, lease_expires_at = now() + make_interval(secs => ${leaseSec})
+      where id = ${jobId}
+        and (status = 'queued' or (status = 'running' and lease_expires_at < now() and attempt < max_attempts))
+        and not (select yes from waiting)
       returning *
     )
     select t.status as current_status, t.job_type as target_type, (select yes from waiting) as waiting,
+      (select yes from claimable) as claimable,
       c.id, c.lecture_id, c.job_type, c.status, c.params, c.result, c.error, c.attempt, c.max_attempts,
-      c.next_attempt_at, c.enqueued_at, c.replayed_from_job_id, c.created_at, c.updated_at, c.started_at, c.finished_at
+      c.next_attempt_at, c.enqueued_at, c.lease_expires_at, c.replayed_from_job_id, c.created_at, c.updated_at, c.started_at, c.finished_at
     from target t left join claimed c on true
-  `)) as unknown as { rows: (Record<string, unknown> & { current_status: JobStatus; target_type: JobType; waiting: boolean })[] };
+  `)) as unknown as {
+    rows: (Record<string, unknown> & { current_status: JobStatus; target_type: JobType; waiting: boolean; claimable: boolean })[];
+  };
   const row = rows.rows[0];
   if (!row) return { outcome: "not_queued", status: null };
   if (row.id) return { outcome: "claimed", job: row as unknown as JobRow };
-  if (row.current_status === "queued" && row.waiting) return { outcome: "waiting", prerequisite: PREREQUISITE[row.target_type]! };
+  if (row.claimable && row.waiting) return { outcome: "waiting", prerequisite: PREREQUISITE[row.target_type]! };
   return { outcome: "not_queued", status: row.current_status };
+}
+
+/**
+ * The consumer working on a job renews its lease, so a live consumer is never taken over, but
+ * never past the stage timeout: a stage hung that long is given up even if its consumer lives.
+ * False when the claim is lost (taken over, cancelled, or timed out).
+ */
+export async function extendLease(db: Db, job: Pick<JobRow, "id" | "attempt">, leaseSec: number, stageTimeoutSec: number) {
+  const rows = await db
+    .update(jobs)
+    .set({ lease_expires_at: sql`now() + make_interval(secs => ${leaseSec})` })
+    .where(and(ownedBy(job), sql`${jobs.started_at} > now() - make_interval(secs => ${stageTimeoutSec})`))
+    .returning({ id: jobs.id });
+  return rows.length > 0;
 }
 
 /** Guarded by attempt: a consumer that lost its claim (recovery re-ran the job) changes nothing. */
@@ -130,7 +153,7 @@ const ownedBy = (job: Pick<JobRow, "id" | "attempt">) =>
 export async function completeJob(db: Db, job: JobRow, result: Record<string, unknown>) {
   const [row] = await db
     .update(jobs)
-    .set({ status: "completed", result, error: null, finished_at: sql`now()`, updated_at: sql`now()`, next_attempt_at: null })
+    .set({ status: "completed", result, error: null, finished_at: sql`now()`, updated_at: sql`now()`, next_attempt_at: null, lease_expires_at: null })
     .where(ownedBy(job))
     .returning();
   return row ?? null;
@@ -139,7 +162,7 @@ export async function completeJob(db: Db, job: JobRow, result: Record<string, un
 export async function failJob(db: Db, job: JobRow, error: string) {
   const [row] = await db
     .update(jobs)
-    .set({ status: "failed", error, finished_at: sql`now()`, updated_at: sql`now()`, next_attempt_at: null })
+    .set({ status: "failed", error, finished_at: sql`now()`, updated_at: sql`now()`, next_attempt_at: null, lease_expires_at: null })
     .where(ownedBy(job))
     .returning();
   return row ?? null;
@@ -154,6 +177,7 @@ export async function scheduleRetry(db: Db, job: JobRow, error: string, delaySec
       error,
       next_attempt_at: sql`now() + make_interval(secs => ${delaySec})`,
       enqueued_at: sql`now()`,
+      lease_expires_at: null,
       updated_at: sql`now()`,
     })
     .where(ownedBy(job))
@@ -181,23 +205,31 @@ export interface RecoveryFindings {
 }
 
 /**
- * One batch: jobs running past the stage timeout go back to the queue (or fail when no attempt is
- * left); queued jobs whose message is missing or overdue are collected for re-sending.
+ * One batch: running jobs whose lease expired (their consumer is gone) or that ran past the stage
+ * timeout go back to the queue, or fail when no attempt is left; queued jobs whose message is
+ * missing or overdue by `lostAfterSec` are collected for re-sending.
  */
 export async function recoverJobs(db: Db, stageTimeoutSec: number, lostAfterSec: number): Promise<RecoveryFindings> {
-  const timeoutNote = `Stage did not finish within ${stageTimeoutSec} s (the consumer stopped).`;
+  const stopped = `The stage stopped without finishing (its consumer was lost, or it ran past ${stageTimeoutSec} s).`;
+  const exhausted = sql`${jobs.attempt} >= ${jobs.max_attempts}`;
   const [stuck, lost] = await db.batch([
     db
       .update(jobs)
       .set({
-        status: sql`case when ${jobs.attempt} >= ${jobs.max_attempts} then 'failed' else 'queued' end`,
-        error: sql`case when ${jobs.attempt} >= ${jobs.max_attempts} then ${`${timeoutNote} No attempts left.`}::text else ${timeoutNote}::text end`,
-        finished_at: sql`case when ${jobs.attempt} >= ${jobs.max_attempts} then now() else null end`,
+        status: sql`case when ${exhausted} then 'failed' else 'queued' end`,
+        error: sql`case when ${exhausted} then ${`${stopped} No attempts left.`}::text else ${stopped}::text end`,
+        finished_at: sql`case when ${exhausted} then now() else null end`,
         enqueued_at: sql`now()`,
         next_attempt_at: null,
+        lease_expires_at: null,
         updated_at: sql`now()`,
       })
-      .where(and(eq(jobs.status, "running"), sql`${jobs.started_at} < now() - make_interval(secs => ${stageTimeoutSec})`))
+      .where(
+        and(
+          eq(jobs.status, "running"),
+          sql`(${jobs.lease_expires_at} < now() or ${jobs.started_at} < now() - make_interval(secs => ${stageTimeoutSec}))`,
+        ),
+      )
       .returning({ id: jobs.id, status: jobs.status }),
     db
       .update(jobs)

@@ -5,7 +5,7 @@
 import { markRedelivered, recordDeadLetter } from "../db/jobs.ts";
 import { servicesFromEnv, type Services } from "../services.ts";
 import { classifyError } from "./errors.ts";
-import { executeJob, log } from "./engine.ts";
+import { executeJob, log, OutcomeNotRecorded } from "./engine.ts";
 import { isJobMessage, type JobMessage } from "./messages.ts";
 
 export const JOBS_QUEUE = "pegasus-jobs";
@@ -52,8 +52,12 @@ async function processJobMessage(services: Services, message: Message<unknown>) 
         message.ack();
     }
   } catch (error) {
-    // Could not even record the outcome (database down, queue send failed): let the queue retry.
-    const delaySeconds = infrastructureDelaySec(message.attempts);
+    // Could not claim the job or record its outcome (database down, queue send failed): the
+    // message is retried, never acknowledged. When the stage ran but its outcome was not written,
+    // the job is still running under this consumer's lease: come back once that has lapsed, so
+    // the redelivery takes the job over.
+    let delaySeconds = infrastructureDelaySec(message.attempts);
+    if (error instanceof OutcomeNotRecorded) delaySeconds = Math.max(delaySeconds, services.config.jobs.leaseSec + 1);
     log({ level: "error", msg: "job message not processed", jobId: body.jobId, attempt: message.attempts, error: classifyError(error).message, retryInSec: delaySeconds });
     message.retry({ delaySeconds });
   }

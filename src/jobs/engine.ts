@@ -6,6 +6,7 @@ import {
   claimJob,
   completeJob,
   createJobOrGetActive,
+  extendLease,
   failJob,
   markNotEnqueued,
   scheduleRetry,
@@ -80,6 +81,18 @@ export function retryDelaySec(delays: readonly number[], attempt: number, random
   return Math.round(base + base * 0.1 * random());
 }
 
+/**
+ * The stage ran but its outcome could not be written (the database went away). The job is still
+ * `running` under this consumer's lease; the message must be retried, not acknowledged, and only
+ * after the lease has lapsed, so the redelivery can take the job over.
+ */
+export class OutcomeNotRecorded extends Error {
+  override name = "OutcomeNotRecorded";
+  constructor(override readonly cause: unknown) {
+    super(`The job's outcome could not be recorded: ${classifyError(cause).message}`);
+  }
+}
+
 export interface ExecuteOptions {
   respectPrerequisites?: boolean;
   /** No retry possible (inline mode): a transient failure fails the job. */
@@ -88,30 +101,43 @@ export interface ExecuteOptions {
 
 /** Claims a queued job and runs its stage; a job already claimed or finished is left alone. */
 export async function executeJob(services: Services, jobId: string, options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
-  const claim: ClaimResult = await claimJob(services.db, jobId, options.respectPrerequisites ?? true);
+  const claim: ClaimResult = await claimJob(services.db, jobId, services.config.jobs.leaseSec, options.respectPrerequisites ?? true);
   if (claim.outcome === "waiting") return { kind: "waiting", prerequisite: claim.prerequisite };
   if (claim.outcome === "not_queued") return { kind: "skipped", status: claim.status };
   return runClaimedJob(services, claim.job, options);
 }
 
+/**
+ * Renews the job's lease a few times per lease period while its stage runs. A failed renewal
+ * (database briefly away) is harmless: the next one may succeed, and if none does the lease
+ * lapses and the job is taken over, which stages tolerate.
+ */
+function keepLease(services: Services, job: JobRow): () => void {
+  const { leaseSec, stageTimeoutSec } = services.config.jobs;
+  const timer = setInterval(() => {
+    extendLease(services.db, job, leaseSec, stageTimeoutSec).catch(() => {});
+  }, (leaseSec * 1000) / 3);
+  return () => clearInterval(timer);
+}
+
 async function runClaimedJob(services: Services, job: JobRow, options: ExecuteOptions): Promise<ExecuteOutcome> {
   const started = Date.now();
-  const { db, config } = services;
+  let result: Record<string, unknown> | undefined;
+  let stageError: unknown;
+  const releaseLease = keepLease(services, job);
+  try {
+    result = await runStage(services, job);
+  } catch (error) {
+    stageError = error;
+  } finally {
+    releaseLease();
+  }
+
   let outcome: ExecuteOutcome;
   try {
-    const result = await runStage(services, job);
-    outcome = { kind: "completed", job: await completeJob(db, job, result) };
+    outcome = await recordOutcome(services, job, result, stageError, options);
   } catch (error) {
-    const { transient, message } = classifyError(error);
-    const attemptsLeft = job.attempt < job.max_attempts;
-    if (transient && attemptsLeft && !options.finalAttempt) {
-      const delaySec = retryDelaySec(config.jobs.retryDelaysSec, job.attempt);
-      outcome = { kind: "retry", job: await scheduleRetry(db, job, message, delaySec), error: message, delaySec };
-    } else {
-      const exhausted = transient && !options.finalAttempt;
-      const final = exhausted ? `${message} (gave up after ${job.attempt} attempts)` : message;
-      outcome = { kind: "failed", job: await failJob(db, job, final), error: final, exhausted };
-    }
+    throw new OutcomeNotRecorded(error);
   }
   log({
     msg: "job",
@@ -126,4 +152,28 @@ async function runClaimedJob(services: Services, job: JobRow, options: ExecuteOp
     ...(outcome.kind === "retry" ? { retryInSec: outcome.delaySec } : {}),
   });
   return outcome;
+}
+
+/**
+ * Writes the stage's outcome on the job row. Each write is guarded by the attempt, so a consumer
+ * that was taken over changes nothing.
+ */
+async function recordOutcome(
+  services: Services,
+  job: JobRow,
+  result: Record<string, unknown> | undefined,
+  stageError: unknown,
+  options: ExecuteOptions,
+): Promise<ExecuteOutcome> {
+  const { db, config } = services;
+  if (stageError === undefined) return { kind: "completed", job: await completeJob(db, job, result!) };
+  const { transient, message } = classifyError(stageError);
+  const attemptsLeft = job.attempt < job.max_attempts;
+  if (transient && attemptsLeft && !options.finalAttempt) {
+    const delaySec = retryDelaySec(config.jobs.retryDelaysSec, job.attempt);
+    return { kind: "retry", job: await scheduleRetry(db, job, message, delaySec), error: message, delaySec };
+  }
+  const exhausted = transient && !options.finalAttempt;
+  const final = exhausted ? `${message} (gave up after ${job.attempt} attempts)` : message;
+  return { kind: "failed", job: await failJob(db, job, final), error: final, exhausted };
 }

@@ -34,11 +34,26 @@ export interface ClassifiedError {
   message: string;
 }
 
-/** The message kept on the job: the error's own words, without a stack or query text. */
+/** The SQLSTATE of a database error, looking through drizzle's wrapper. */
+function sqlState(error: unknown, depth = 0): string | null {
+  if (depth > 3 || typeof error !== "object" || error === null) return null;
+  const e = error as { code?: unknown; cause?: unknown };
+  if (typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  return sqlState(e.cause, depth + 1);
+}
+
+/**
+ * The message kept on the job, which clients see: the error's own words for our errors and the
+ * providers', but never a database's text (it can quote data, SQL or the schema) or a stack.
+ */
 export function classifyError(error: unknown): ClassifiedError {
-  const e = error as { message?: string; name?: string; cause?: { message?: string } };
-  let message = typeof e?.message === "string" && e.message ? e.message : String(error);
-  // drizzle wraps database errors as "Failed query: <sql>"; keep the database's reason instead.
-  if (/^Failed query:/.test(message)) message = e.cause?.message ?? "Database query failed.";
-  return { transient: isTransient(error), message: message.slice(0, 2000) };
+  const transient = isTransient(error);
+  const e = error as { message?: string };
+  const message = typeof e?.message === "string" && e.message ? e.message : String(error);
+  const state = sqlState(error);
+  if (state)
+    return { transient, message: transient ? `The database was briefly unavailable (SQLSTATE ${state}).` : `A database operation failed (SQLSTATE ${state}).` };
+  if (/^Failed query:|^Error connecting to database|^Server error \(HTTP status/.test(message))
+    return { transient, message: transient ? "The database was unavailable." : "A database operation failed." };
+  return { transient, message: message.slice(0, 2000) };
 }

@@ -1,6 +1,8 @@
 /**
- * The cron sweep: jobs stuck in `running` past the stage timeout (their consumer died) go back to
- * the queue, and queued jobs whose message was never sent or is long overdue are sent again.
+ * The cron sweep: running jobs whose lease lapsed (their consumer died) or that ran past the stage
+ * timeout go back to the queue, and queued jobs whose message was never sent or is overdue by
+ * JOB_LOST_AFTER_SEC are sent again. With the defaults (60 s lease, 60 s threshold, a sweep every
+ * minute) a job whose consumer or message was lost is running again within about two minutes.
  * Stages are idempotent (upserts, deterministic storage keys), so a second run is safe.
  */
 import { recoverJobs } from "../db/jobs.ts";
@@ -8,9 +10,6 @@ import { servicesFromEnv } from "../services.ts";
 import { classifyError } from "./errors.ts";
 import { log } from "./engine.ts";
 import type { JobMessage } from "./messages.ts";
-
-/** A queued job whose message should have arrived this long ago is considered lost. */
-export const LOST_MESSAGE_AFTER_SEC = 300;
 
 export async function runRecoverySweep(env: object, _scheduledTime?: number) {
   let services;
@@ -21,7 +20,7 @@ export async function runRecoverySweep(env: object, _scheduledTime?: number) {
   }
   const { config, db } = services;
   try {
-    const found = await recoverJobs(db, config.jobs.stageTimeoutSec, LOST_MESSAGE_AFTER_SEC);
+    const found = await recoverJobs(db, config.jobs.stageTimeoutSec, config.jobs.lostAfterSec);
     if (config.queue && !config.inlineJobs) {
       for (let i = 0; i < found.resend.length; i += 100) {
         const ids = found.resend.slice(i, i + 100);

@@ -15,7 +15,7 @@ describe("claiming a job", () => {
     await ingestOk({ courseId: uid("c"), lectureId });
     const job = await queuedJob(lectureId, "transcription");
     const db = testServices().db;
-    const claims = await Promise.all(Array.from({ length: 8 }, () => claimJob(db, job.id)));
+    const claims = await Promise.all(Array.from({ length: 8 }, () => claimJob(db, job.id, 60)));
     expect(claims.filter((c) => c.outcome === "claimed")).toHaveLength(1);
     expect(claims.filter((c) => c.outcome === "not_queued")).toHaveLength(7);
     expect((await jobRow(job.id))!.attempt).toBe(1);

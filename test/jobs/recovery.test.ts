@@ -5,11 +5,11 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { claimJob } from "../../src/db/jobs.ts";
+import { claimJob, extendLease } from "../../src/db/jobs.ts";
 import worker from "../../src/index.ts";
 import { callWith, json, uid } from "../support/http.ts";
 import { ingestOk, waitForJob } from "../support/lectures.ts";
-import { execSql, jobRow, queuedJob, sql, testServices } from "../support/jobs.ts";
+import { deliver, execSql, jobRow, queuedJob, sql, testServices } from "../support/jobs.ts";
 
 async function sweep(overrides: Record<string, unknown> = {}) {
   const ctx = createExecutionContext();
@@ -31,7 +31,7 @@ describe("recovery sweep", () => {
     const lectureId = uid("lec");
     await ingestOk({ courseId: uid("c"), lectureId });
     const job = await queuedJob(lectureId, "transcription");
-    const claim = await claimJob(testServices().db, job.id); // a consumer took it ...
+    const claim = await claimJob(testServices().db, job.id, 60); // a consumer took it ...
     expect(claim.outcome).toBe("claimed");
     await execSql(sql`update jobs set started_at = now() - interval '2 hours' where id = ${job.id}`); // ... and died long ago
 
@@ -44,12 +44,12 @@ describe("recovery sweep", () => {
     const lectureId = uid("lec");
     await ingestOk({ courseId: uid("c"), lectureId });
     const job = await queuedJob(lectureId, "transcription");
-    await claimJob(testServices().db, job.id);
+    await claimJob(testServices().db, job.id, 60);
     await execSql(sql`update jobs set started_at = now() - interval '2 hours', attempt = max_attempts where id = ${job.id}`);
     await sweep();
     const row = (await jobRow(job.id))!;
     expect(row.status).toBe("failed");
-    expect(row.error).toMatch(/did not finish within 900 s.*No attempts left/);
+    expect(row.error).toMatch(/stopped without finishing.*900 s.*No attempts left/);
   });
 
   it("keeps a job whose queue send failed, and sends it on the next sweep", async () => {
@@ -72,5 +72,73 @@ describe("recovery sweep", () => {
     const job = await queuedJob(lectureId, "transcription");
     const found = await (await import("../../src/jobs/recovery.ts")).runRecoverySweep({ ...env, JOBS: failingQueue });
     expect(found?.resend ?? []).not.toContain(job.id);
+  });
+
+  it("re-queues a running job as soon as its lease lapses, long before the stage timeout", async () => {
+    const lectureId = uid("lec");
+    await ingestOk({ courseId: uid("c"), lectureId });
+    const job = await queuedJob(lectureId, "transcription");
+    await claimJob(testServices().db, job.id, 60); // claimed a minute ago; no heartbeat since
+    await execSql(sql`update jobs set lease_expires_at = now() - interval '1 second', started_at = now() - interval '61 seconds' where id = ${job.id}`);
+
+    await sweep();
+    expect(await waitForJob(job.id, ["completed", "failed"], 20_000)).toMatchObject({ status: "completed", attempt: 2 });
+  });
+});
+
+describe("job leases", () => {
+  it("a redelivered message takes over a job whose consumer is gone (lease lapsed), and finishes it", async () => {
+    const lectureId = uid("lec");
+    await ingestOk({ courseId: uid("c"), lectureId });
+    const job = await queuedJob(lectureId, "transcription");
+    await claimJob(testServices().db, job.id, 60); // a consumer claimed it and died
+    await execSql(sql`update jobs set lease_expires_at = now() - interval '1 second' where id = ${job.id}`);
+
+    const { ids, result } = await deliver([{ jobId: job.id }]); // the queue redelivers its message
+    expect(result.explicitAcks).toEqual(ids);
+    expect(await jobRow(job.id)).toMatchObject({ status: "completed", attempt: 2, lease_expires_at: null });
+  });
+
+  it("a job under a live lease is left to its consumer", async () => {
+    const lectureId = uid("lec");
+    await ingestOk({ courseId: uid("c"), lectureId });
+    const job = await queuedJob(lectureId, "transcription");
+    await claimJob(testServices().db, job.id, 60);
+    const { ids, result } = await deliver([{ jobId: job.id }]);
+    expect(result.explicitAcks).toEqual(ids);
+    expect(await jobRow(job.id)).toMatchObject({ status: "running", attempt: 1 });
+    await sweep();
+    expect(await jobRow(job.id)).toMatchObject({ status: "running", attempt: 1 });
+  });
+
+  it("a lapsed lease on the last attempt is not taken over: the sweep fails the job", async () => {
+    const lectureId = uid("lec");
+    await ingestOk({ courseId: uid("c"), lectureId });
+    const job = await queuedJob(lectureId, "transcription");
+    await claimJob(testServices().db, job.id, 60);
+    await execSql(sql`update jobs set lease_expires_at = now() - interval '1 second', attempt = max_attempts where id = ${job.id}`);
+    await deliver([{ jobId: job.id }]);
+    expect(await jobRow(job.id)).toMatchObject({ status: "running" });
+    await sweep();
+    expect(await jobRow(job.id)).toMatchObject({ status: "failed", error: expect.stringMatching(/No attempts left/) });
+  });
+
+  it("the holder extends its lease; a consumer that was taken over, or ran past the stage timeout, cannot", async () => {
+    const lectureId = uid("lec");
+    await ingestOk({ courseId: uid("c"), lectureId });
+    const job = await queuedJob(lectureId, "transcription");
+    const db = testServices().db;
+    const claim = await claimJob(db, job.id, 5);
+    if (claim.outcome !== "claimed") throw new Error("not claimed");
+    const first = claim.job;
+    const before = (await jobRow(job.id))!.lease_expires_at!;
+    expect(await extendLease(db, first, 60, 900)).toBe(true);
+    expect(Date.parse((await jobRow(job.id))!.lease_expires_at!)).toBeGreaterThan(Date.parse(before) + 50_000);
+
+    expect(await extendLease(db, first, 60, 0.001)).toBe(false); // past the stage timeout
+    await execSql(sql`update jobs set lease_expires_at = now() - interval '1 second' where id = ${job.id}`);
+    const takeover = await claimJob(db, job.id, 60);
+    expect(takeover).toMatchObject({ outcome: "claimed", job: { attempt: 2 } });
+    expect(await extendLease(db, first, 60, 900)).toBe(false); // the first consumer lost its claim
   });
 });
