@@ -10,7 +10,7 @@ import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config
 //   workerd-openai  *.openai.test.ts: an OpenAI key, pointed at the local OpenAI server
 //   workerd-s3      *.s3.test.ts: STORAGE_MODE=s3 against the local S3 server
 //   workerd-faults  *.faults.test.ts: the database reached through a proxy that can hang or drop
-//                   it (test/support/fault-proxy.ts), with short leases and deadlines
+//                   it (scripts/fault-proxy.ts), with short leases and deadlines
 
 const MODE_SUFFIXES = ["openai", "s3", "faults"] as const;
 

@@ -6,20 +6,15 @@
  * removed again at the end. Settings: BENCH_REQUESTS (50), BENCH_SECONDS (3), BENCH_LECTURES (100),
  * BENCH_UPLOAD_MB (90), BENCH_DATABASE_URL, BENCH_WRANGLER_LOG (a file for wrangler's whole output).
  */
-import { spawn } from "node:child_process";
 import { createHash, randomFillSync } from "node:crypto";
-import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { neon, neonConfig } from "@neondatabase/serverless";
-import pg from "pg";
-import { applyMigrations } from "./migrate.ts";
-import { startGateway, type Gateway } from "./neon-gateway.ts";
+import { lineLogger, onCleanup, root, runCleanups, sleep, startDatabase, startWorker, workerdPids } from "./local-stack.ts";
+import type { Gateway } from "./neon-gateway.ts";
 
-const root = path.resolve(import.meta.dirname, "..");
 process.chdir(root);
 
 function setting(name: string, fallback: number): number {
@@ -51,9 +46,7 @@ const MiB = 1024 * 1024;
 const COURSE = "bench-course";
 const FEATURED = "lec-0000";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const problems: string[] = [];
-const cleanups: (() => Promise<void> | void)[] = [];
 
 // ---------------------------------------------------------------- output helpers
 function table(head: string[], rows: (string | number)[][]) {
@@ -120,39 +113,6 @@ function lectureText(n: number): string {
 }
 
 // ---------------------------------------------------------------- processes
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Direct and indirect children of `pid` whose executable is workerd. */
-function workerdPids(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {} // the process ended meanwhile
-  }
-  const found: number[] = [];
-  const queue = [...(children.get(pid) ?? [])];
-  while (queue.length) {
-    const child = queue.shift()!;
-    queue.push(...(children.get(child) ?? []));
-    try {
-      if (readFileSync(`/proc/${child}/comm`, "utf8").trim() === "workerd") found.push(child);
-    } catch {}
-  }
-  return found;
-}
-
 function memoryOf(pid: number): { hwm: number; rss: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kB = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
@@ -161,11 +121,11 @@ function memoryOf(pid: number): { hwm: number; rss: number } {
 
 // ---------------------------------------------------------------- the run
 const tmp = mkdtempSync(path.join(os.tmpdir(), "pegasus-bench-"));
-cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
+onCleanup(() => rmSync(tmp, { recursive: true, force: true }));
 
 let base = "";
 let gateway: Gateway;
-let databaseUrl = "postgresql://bench:bench@localhost:5432/bench"; // the gateway ignores it for PGlite
+let databaseUrl: string;
 const wranglerLog: string[] = [];
 const reloads: string[] = []; // phases during which wrangler dev rebuilt the Worker (e.g. node_modules changed)
 let wranglerExit = "";
@@ -227,85 +187,30 @@ async function waitForJobs(filter: string, expected: number, timeoutMs: number) 
 }
 
 async function start() {
-  let backend: Parameters<typeof startGateway>[0]["backend"] = { kind: "pglite" };
-  const server = process.env.BENCH_DATABASE_URL;
-  if (server) {
-    // A scratch database, dropped at the end, so existing data is never touched.
-    const name = `pegasus_bench_${process.pid}_${Date.now()}`;
-    const admin = async (statement: string) => {
-      const client = new pg.Client({ connectionString: server });
-      await client.connect();
-      await client.query(statement).finally(() => client.end());
-    };
-    await admin(`create database ${name}`);
-    cleanups.push(() => admin(`drop database if exists ${name} with (force)`));
-    const url = new URL(server);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    backend = { kind: "pg", connectionString: databaseUrl };
-  }
-  gateway = await startGateway({ backend, port: 0 });
-  cleanups.push(() => gateway.close());
-  await applyMigrations(databaseUrl, gateway.url);
+  const database = await startDatabase(process.env.BENCH_DATABASE_URL, "bench");
+  ({ gateway, databaseUrl } = database);
   neonConfig.fetchEndpoint = gateway.url;
-  console.log(`database: ${server ? `scratch database on ${new URL(server).host}` : "in-memory PGlite"}, gateway ${gateway.url}`);
+  console.log(`database: ${database.description}, gateway ${gateway.url}`);
 
-  const envFile = path.join(tmp, "bench.env");
-  const vars = { DATABASE_URL: databaseUrl, NEON_FETCH_ENDPOINT: gateway.url, PLC_INLINE_JOBS: "0", PLC_MAX_UPLOAD_MB: String(LIMIT_MB), OPENAI_API_KEY: "" };
-  writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
-  // wrangler dev rebuilds whenever a source file changes, and a reload drops the in-memory queue. Others
-  // edit this tree, so the Worker runs from a snapshot of it taken now.
-  const app = path.join(tmp, "app");
-  for (const entry of ["src", "drizzle", "wrangler.toml", "package.json", "tsconfig.json"])
-    cpSync(path.join(root, entry), path.join(app, entry), { recursive: true });
-  symlinkSync(path.join(root, "node_modules"), path.join(app, "node_modules"), "dir");
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()),
-    "--persist-to", path.join(tmp, "state"), "--env-file", envFile, "--show-interactive-dev-session=false"];
-  const wrangler = spawn(process.execPath, [path.join(root, "node_modules", "wrangler", "bin", "wrangler.js"), ...args], {
-    cwd: app,
-    stdio: ["ignore", "pipe", "pipe"],
-    // Quiet and offline like `npm run dev`; only the env file reaches the Worker (no .dev.vars, no shell OPENAI_API_KEY).
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false", DO_NOT_TRACK: "1",
-      CLOUDFLARE_CF_FETCH_ENABLED: "false", XDG_CONFIG_HOME: path.join(root, ".wrangler", "config"),
-      CLOUDFLARE_INCLUDE_PROCESS_ENV: "false", CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: "true" },
-  });
-  const logFile = process.env.BENCH_WRANGLER_LOG; // keep wrangler's whole output there
-  if (logFile) writeFileSync(logFile, "");
-  for (const stream of [wrangler.stdout, wrangler.stderr])
-    createInterface({ input: stream }).on("line", (line) => {
-      if (logFile) appendFileSync(logFile, line + "\n");
+  const log = lineLogger(process.env.BENCH_WRANGLER_LOG); // keep wrangler's whole output there
+  const started = Date.now();
+  const worker = await startWorker({
+    tmp,
+    vars: { DATABASE_URL: databaseUrl, NEON_FETCH_ENDPOINT: gateway.url, PLC_INLINE_JOBS: "0", PLC_MAX_UPLOAD_MB: String(LIMIT_MB), OPENAI_API_KEY: "" },
+    onLine: (line) => {
+      log(line);
       wranglerLog.push(line);
       if (/Reloading local server/.test(line)) reloads.push(phase);
       if (wranglerLog.length > 80) wranglerLog.shift();
       const json = /\{"(?:level|msg)":.*\}/.exec(line)?.[0];
       if (json) try { jobEvents.push(JSON.parse(json)); } catch {}
-    });
-  wrangler.on("exit", (code, signal) => (wranglerExit = signal ?? `code ${code}`));
-  const seen = new Set<number>();
-  const remember = () => { if (wrangler.pid) for (const pid of workerdPids(wrangler.pid)) seen.add(pid); };
-  cleanups.push(async () => {
-    remember();
-    if (wrangler.exitCode === null && wrangler.signalCode === null) {
-      const exited = new Promise((resolve) => wrangler.once("exit", resolve));
-      wrangler.kill("SIGTERM");
-      if ((await Promise.race([exited, sleep(10_000).then(() => "late")])) === "late") wrangler.kill("SIGKILL");
-    }
-    for (const pid of seen) try { process.kill(pid, "SIGKILL"); } catch {} // already gone: fine
+    },
   });
-
-  const started = Date.now();
-  for (;;) {
-    if (wrangler.exitCode !== null) throw new Error(`wrangler dev exited with code ${wrangler.exitCode}`);
-    if (Date.now() - started > 120_000) throw new Error("wrangler dev did not answer GET /health within 120 s");
-    const ok = await fetch(`${base}/health`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.ok, () => false);
-    if (ok) break;
-    await sleep(250);
-  }
-  remember();
+  base = worker.base;
+  const wrangler = worker.process();
+  wrangler.on("exit", () => (wranglerExit = worker.exitReason()));
   await apiJson("/health/ready");
-  console.log(`wrangler dev: ${base} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (workerd pids ${[...seen].join(", ")}, state in ${tmp})`);
+  console.log(`wrangler dev: ${base} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (workerd pids ${workerdPids(wrangler.pid!).join(", ")}, state in ${tmp})`);
   return { wranglerPid: wrangler.pid! };
 }
 
@@ -611,12 +516,7 @@ async function ingestMemory(wranglerPid: number) {
 // ---------------------------------------------------------------- main
 let exitCode = 0;
 let stopping = false;
-let cleaning: Promise<void> | undefined;
-/** Runs once, whoever asks first (the end of the run or a signal); later callers wait for it. */
-const cleanup = () =>
-  (cleaning ??= (async () => {
-    for (const step of cleanups.reverse()) await Promise.resolve().then(step).catch((e: Error) => console.error(`cleanup: ${e.message}`));
-  })());
+const cleanup = runCleanups;
 for (const signal of ["SIGINT", "SIGTERM"] as const)
   process.once(signal, () => {
     stopping = true;

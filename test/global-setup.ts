@@ -9,7 +9,7 @@ import { applyMigrations } from "../scripts/migrate.ts";
 import { createScratchDatabase } from "./support/scratch-database.ts";
 import { startFakeOpenAI } from "./support/fake-openai.ts";
 import { startS3Server } from "./support/s3-server.ts";
-import { startFaultProxy } from "./support/fault-proxy.ts";
+import { startFaultProxy } from "../scripts/fault-proxy.ts";
 
 export default async function setup(project: TestProject) {
   const serverUrl = process.env.TEST_DATABASE_URL;

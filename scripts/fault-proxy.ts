@@ -1,14 +1,16 @@
 /**
  * A proxy in front of the Neon gateway that can make the database fail the ways a real one does,
- * started in Node by the global setup. The first path segment picks the behaviour of a request:
+ * used by the test suite (started by its global setup) and by `npm run chaos`. The first path
+ * segment picks the behaviour of a request:
  *   /sql           forwarded, unless a fault is switched on (POST /__fault {"mode": ...})
  *   /hang/sql      never answered (a database that has gone silent)
  *   /refuse/sql    the connection is dropped (a database that is down)
- * The switchable modes are "hang", "refuse" and "pass" (the default). A fault can also be armed
+ * The switchable modes are "hang", "refuse" and "pass" (the default); GET /__fault tells the mode
+ * and since when (epoch ms) it is in force. A fault can also be armed
  * to begin right after a request whose body contains a string has gone through, and to last a
  * while: {"mode": "refuse", "after": "set status = 'running'", "forMs": 3000} takes the database
- * away just after a consumer has claimed a job, i.e. in the middle of its stage. Only tests of the
- * `workerd-faults` project send their database traffic through /sql, so switching a fault never
+ * away just after a consumer has claimed a job, i.e. in the middle of its stage. In the suite, only
+ * the `workerd-faults` project sends its database traffic through /sql, so switching a fault never
  * disturbs another project's tests.
  */
 import http from "node:http";
@@ -24,14 +26,20 @@ export interface FaultProxy {
 export async function startFaultProxy(gatewayPort: number): Promise<FaultProxy> {
   let mode: Mode = "pass";
   let armed: { mode: Mode; after: string; forMs: number } | null = null;
+  let changedAt = Date.now();
   const held = new Set<Socket>();
   const switchTo = (next: Mode) => {
+    if (next !== mode) changedAt = Date.now();
     mode = next;
     if (next === "pass") for (const socket of held) socket.destroy();
   };
 
   const server = http.createServer((req, res) => {
     const path = req.url ?? "/";
+    if (path === "/__fault" && req.method === "GET") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ mode, armed: armed !== null, changedAt }));
+      return;
+    }
     if (path === "/__fault" && req.method === "POST") {
       let body = "";
       req.on("data", (chunk) => (body += chunk));
