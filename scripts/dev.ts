@@ -3,7 +3,9 @@
  *   1. the Neon gateway over embedded PGlite (data kept in .data/pglite), or over the PostgreSQL
  *      server in DATABASE_URL when that is set;
  *   2. migrations from drizzle/ applied through the Neon HTTP driver;
- *   3. `wrangler dev` on http://localhost:$PORT (default 8787) with local R2 and Queues.
+ *   3. `wrangler dev` on http://localhost:$PORT (default 8787) with local R2 and Queues;
+ *   4. the cron trigger, which `wrangler dev` does not fire: the recovery sweep is requested once a
+ *      minute through wrangler's /__scheduled route, so stuck jobs recover as in production.
  * Settings exported in the shell override .dev.vars. Ctrl-C stops everything started here.
  */
 import { spawn } from "node:child_process";
@@ -62,7 +64,7 @@ const envFiles = [...(existsSync(".dev.vars") ? [".dev.vars"] : []), overridesFi
 
 const wrangler = spawn(
   process.execPath,
-  [path.join("node_modules", "wrangler", "bin", "wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", port, ...envFiles],
+  [path.join("node_modules", "wrangler", "bin", "wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", port, "--test-scheduled", ...envFiles],
   {
     stdio: "inherit",
     env: {
@@ -77,10 +79,20 @@ const wrangler = spawn(
   },
 );
 
+// wrangler.toml's cron is every minute. Quiet: a sweep missed while wrangler starts or reloads
+// is simply made up by the next one.
+const SWEEP_URL = `http://127.0.0.1:${port}/__scheduled?cron=*+*+*+*+*`;
+const sweep = setInterval(() => {
+  fetch(SWEEP_URL, { signal: AbortSignal.timeout(30_000) })
+    .then((res) => res.body?.cancel())
+    .catch(() => {});
+}, 60_000);
+
 let stopping = false;
 async function stop(code: number) {
   if (stopping) return;
   stopping = true;
+  clearInterval(sweep);
   if (wrangler.exitCode === null) wrangler.kill("SIGTERM");
   await new Promise((resolve) => (wrangler.exitCode === null ? wrangler.once("exit", resolve) : resolve(null)));
   await gateway.close();

@@ -2,14 +2,16 @@
  * The HTTP application: middleware, routes, OpenAPI document and the error model.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { Scalar } from "@scalar/hono-api-reference";
 import { HTTPException } from "hono/http-exception";
 import { cors } from "hono/cors";
 import type { AppContext, AppEnv } from "./context.ts";
 import { isDatabaseUnavailable } from "./db/client.ts";
+import { jsonBodyLimit } from "./lib/json-body.ts";
 import { ApiError, problemResponse, validationProblem } from "./lib/problem.ts";
 import { requestId } from "./lib/request-id.ts";
+import { publicCache, responseHeaders } from "./lib/response-headers.ts";
 import { courseRoutes } from "./routes/courses.ts";
+import { docsPage } from "./routes/docs.ts";
 import { exportRoutes } from "./routes/exports.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jobRoutes } from "./routes/jobs.ts";
@@ -23,16 +25,24 @@ function corsOrigins(env: Record<string, unknown>): string[] {
   return raw.split(",").map((o) => o.trim()).filter(Boolean);
 }
 
-/** Hono answers an unmatched method with 404; we want 405 and an Allow header. */
-function allowedMethods(app: OpenAPIHono<AppEnv>, path: string): string[] {
-  const methods = new Set<string>();
-  for (const route of app.routes) {
-    if (route.method === "ALL") continue;
-    const pattern = new RegExp(`^${route.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:[A-Za-z0-9_]+/g, "[^/]+")}$`);
-    if (pattern.test(path)) methods.add(route.method);
-  }
-  if (methods.has("GET")) methods.add("HEAD");
-  return [...methods].sort();
+/**
+ * The methods each path is served by, from the app's own routes: the Allow header of a 405 (Hono
+ * answers an unmatched method with 404) and the methods a CORS preflight may use. The route
+ * patterns are compiled once, on first use, when every route is registered.
+ */
+function methodsByPath(app: OpenAPIHono<AppEnv>): (path: string) => string[] {
+  let routes: { pattern: RegExp; method: string }[] | undefined;
+  return (path) => {
+    routes ??= app.routes
+      .filter((route) => route.method !== "ALL")
+      .map((route) => ({
+        pattern: new RegExp(`^${route.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:[A-Za-z0-9_]+/g, "[^/]+")}$`),
+        method: route.method,
+      }));
+    const methods = new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method));
+    if (methods.has("GET")) methods.add("HEAD");
+    return [...methods].sort();
+  };
 }
 
 function handleError(error: Error, c: AppContext): Response {
@@ -60,17 +70,21 @@ function handleError(error: Error, c: AppContext): Response {
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
+  const allowedMethods = methodsByPath(app);
 
   app.use("*", requestId());
+  app.use("*", responseHeaders());
   app.use("*", async (c, next) => {
     const origins = corsOrigins(c.env);
     if (origins.length === 0) return next();
     return cors({
       origin: (origin) => (origins.includes("*") ? "*" : origins.includes(origin) ? origin : null),
+      allowMethods: (_origin, c) => allowedMethods(c.req.path),
       exposeHeaders: ["X-Request-Id", "ETag", "Content-Disposition"],
       maxAge: 600,
     })(c, next);
   });
+  app.use("*", jsonBodyLimit());
 
   app.route("/", healthRoutes);
   app.route("/", presetRoutes);
@@ -79,6 +93,7 @@ export function createApp() {
   app.route("/", jobRoutes);
   app.route("/", exportRoutes);
 
+  app.use("/openapi.json", publicCache());
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {
@@ -88,10 +103,11 @@ export function createApp() {
         "Upload or record a lecture, transcribe it, generate study material shaped by a preset, follow concepts across a course, and export it. Errors are RFC 9457 problem details.",
     },
   });
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Pegasus API reference" }));
+  const docs = docsPage("/openapi.json");
+  app.get("/docs", publicCache(), (c) => c.html(docs));
 
   app.notFound((c) => {
-    const allow = allowedMethods(app, new URL(c.req.url).pathname);
+    const allow = allowedMethods(c.req.path);
     if (allow.length > 0) return problemResponse(c, 405, "Method Not Allowed", { headers: { Allow: allow.join(", ") } });
     return problemResponse(c, 404, "Not Found");
   });

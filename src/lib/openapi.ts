@@ -4,13 +4,19 @@
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../context.ts";
-import { validationProblem } from "./problem.ts";
+import { problemResponse, validationProblem } from "./problem.ts";
 import { toValidationIssues } from "./validation.ts";
 
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
-      if (!result.success) return validationProblem(c, toValidationIssues(result.error, result.target));
+      if (result.success) return;
+      // A path that breaks its parameter's pattern names nothing that can exist: the resource's
+      // 404, whose detail the parameter carries as its message (see pathId).
+      if (result.target === "param") return problemResponse(c, 404, result.error.issues[0]?.message ?? "Not Found");
+      // The validator hands over the input it checked; zod 4 issues no longer carry it.
+      const input = "data" in result ? result.data : undefined;
+      return validationProblem(c, toValidationIssues(result.error, result.target, input));
     },
   });
 }
@@ -41,7 +47,7 @@ export function problemResponses<const S extends readonly number[]>(...statuses:
     400: "The request is not acceptable (see `detail`).",
     404: "Not found.",
     409: "Conflict with the current state.",
-    413: "Upload too large.",
+    413: "Body too large (uploads: PLC_MAX_UPLOAD_MB; JSON: 64 KiB).",
     422: "Request validation failed.",
     500: "Server error or misconfiguration.",
     503: "A dependency is unavailable.",

@@ -12,14 +12,39 @@ export interface IssueParams {
   type?: string;
 }
 
-function issueType(issue: z.core.$ZodIssue): string {
+/** FastAPI's wording for a value of the wrong type, by what zod expected. */
+const WRONG_TYPE: Record<string, { type: string; msg: string }> = {
+  string: { type: "string_type", msg: "Input should be a valid string" },
+  number: { type: "float_type", msg: "Input should be a valid number" },
+  int: { type: "int_type", msg: "Input should be a valid integer" },
+  boolean: { type: "bool_type", msg: "Input should be a valid boolean" },
+  object: { type: "model_attributes_type", msg: "Input should be a valid dictionary or object" },
+  array: { type: "list_type", msg: "Input should be a valid list" },
+};
+
+/**
+ * The value an issue is about. zod 4 leaves `input` off issues unless asked, so it is read from
+ * the validated input at the issue's path; an absent key is a missing field.
+ */
+function received(issue: z.core.$ZodIssue, input: unknown): unknown {
+  if (issue.input !== undefined) return issue.input;
+  let value = input;
+  for (const key of issue.path) {
+    if (typeof value !== "object" || value === null || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function isMissing(issue: z.core.$ZodIssue, input: unknown): boolean {
+  return issue.code === "invalid_type" && received(issue, input) === undefined;
+}
+
+function issueType(issue: z.core.$ZodIssue, input: unknown): string {
   switch (issue.code) {
     case "invalid_type":
-      if (issue.input === undefined) return "missing";
-      if (issue.expected === "number" || issue.expected === "int") return "int_parsing";
-      if (issue.expected === "boolean") return "bool_parsing";
-      if (issue.expected === "object") return "model_attributes_type";
-      return `${issue.expected}_type`;
+      if (isMissing(issue, input)) return "missing";
+      return WRONG_TYPE[issue.expected]?.type ?? `${issue.expected}_type`;
     case "too_small":
       return issue.origin === "string" ? "string_too_short" : issue.origin === "array" ? "too_short" : "greater_than_equal";
     case "too_big":
@@ -35,16 +60,18 @@ function issueType(issue: z.core.$ZodIssue): string {
   }
 }
 
-function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === "invalid_type" && issue.input === undefined) return "Field required";
-  return issue.message;
+function issueMessage(issue: z.core.$ZodIssue, input: unknown): string {
+  if (issue.code !== "invalid_type") return issue.message;
+  if (isMissing(issue, input)) return "Field required";
+  return WRONG_TYPE[issue.expected]?.msg ?? issue.message;
 }
 
-export function toValidationIssues(error: z.ZodError, target: string): ValidationIssue[] {
+/** `input` is what was validated (the query, the parsed body, ...), to tell missing from mistyped. */
+export function toValidationIssues(error: z.ZodError, target: string, input?: unknown): ValidationIssue[] {
   const root = TARGET_LOC[target] ?? target;
   return error.issues.map((issue) => ({
     loc: [root, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
-    msg: issueMessage(issue),
-    type: issueType(issue),
+    msg: issueMessage(issue, input),
+    type: issueType(issue, input),
   }));
 }

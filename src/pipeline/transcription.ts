@@ -1,13 +1,15 @@
 /**
  * Transcription stage: audio goes to OpenAI's transcription API; an upload that already is a
- * transcript (.txt, .vtt, .srt, .json) is parsed instead. The transcript JSON is stored at a
- * deterministic key and its segments replace the lecture's rows, so running twice is harmless.
+ * transcript (.txt, .vtt, .srt, .json) is parsed instead. Either result is sanitised, then the
+ * transcript JSON is stored at a deterministic key and its segments replace the lecture's rows, so
+ * running twice is harmless.
  */
 import { getLecture } from "../db/lectures.ts";
 import type { JobRow } from "../db/rows.ts";
 import { saveTranscript } from "../db/transcripts.ts";
 import type { Transcript } from "../domain/transcript.ts";
-import { parseTranscriptUpload, transcriptKindOf, TranscriptParseError } from "../domain/transcripts/parse.ts";
+import { parseTranscriptUpload, transcriptKindOf, TranscriptParseError, type ParsedTranscript } from "../domain/transcripts/parse.ts";
+import { sanitizeTranscript } from "../domain/transcripts/sanitize.ts";
 import { PermanentJobError } from "../jobs/errors.ts";
 import type { Services } from "../services.ts";
 import { writeJson } from "../storage/index.ts";
@@ -28,7 +30,7 @@ export async function runTranscription(services: Services, job: JobRow) {
   if (!object) throw new PermanentJobError("Audio not found for lecture.");
 
   const kind = transcriptKindOf(lecture.original_filename ?? key, lecture.content_type ?? undefined);
-  let parsed: { text: string; segments: Transcript["segments"]; language: string | null };
+  let parsed: ParsedTranscript;
   let engine: Transcript["engine"];
 
   if (kind) {
@@ -70,6 +72,8 @@ export async function runTranscription(services: Services, job: JobRow) {
     engine = { provider: "openai", model: result.model };
   }
 
+  // Once, here, for both sources: nothing unsanitised reaches storage or the database.
+  parsed = sanitizeTranscript(parsed);
   if (parsed.segments.length === 0) throw new PermanentJobError("The transcript is empty.");
   const transcript: Transcript = {
     lectureId: lecture.id,

@@ -5,14 +5,14 @@ import { courseOut, lectureOut, stageJobOut, threadOut } from "../db/rows.ts";
 import { courseProgress, lectureProgress, type StageJob } from "../domain/progress.ts";
 import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
 import { pagination } from "../lib/pagination.ts";
-import { boolQuery, pageQuery } from "../lib/params.ts";
+import { boolQuery, pageQuery, pathId } from "../lib/params.ts";
 import { notFound } from "../lib/problem.ts";
 import { toRfc3339 } from "../lib/time.ts";
 import { services } from "../services.ts";
 import { lectureLinks } from "../lib/links.ts";
 import { CourseProgressSchema, CourseSchema, LectureSchema, PaginationSchema, ThreadSchema } from "./schemas.ts";
 
-const courseParams = z.object({ course_id: z.string().openapi({ example: "course-bio" }) });
+const courseParams = z.object({ course_id: pathId("Course not found.", "course-bio") });
 const tags = ["courses"];
 
 const list = createRoute({

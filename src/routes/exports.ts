@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { getExportForDownload } from "../db/exports.ts";
 import { EXPORT_FORMATS } from "../domain/exports/index.ts";
 import { createRouter, problemResponses } from "../lib/openapi.ts";
+import { pathId } from "../lib/params.ts";
 import { notFound } from "../lib/problem.ts";
 import { services } from "../services.ts";
 
@@ -12,8 +13,8 @@ const download = createRoute({
   summary: "Download an export: the file (r2 mode) or a presigned URL valid 900 s (s3 mode)",
   request: {
     params: z.object({
-      lecture_id: z.string().openapi({ example: "lec-001" }),
-      export_type: z.string().openapi({ example: "markdown", description: "markdown, anki, pdf or json" }),
+      lecture_id: pathId("Lecture not found.", "lec-001"),
+      export_type: pathId("Export not found.", "markdown").openapi({ description: "markdown, anki, pdf or json" }),
     }),
   },
   responses: {

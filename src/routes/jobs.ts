@@ -6,13 +6,13 @@ import { jobStatuses, jobTypes } from "../db/schema.ts";
 import { enqueueJob } from "../jobs/engine.ts";
 import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
 import { pagination } from "../lib/pagination.ts";
-import { pageQuery } from "../lib/params.ts";
+import { optionalId, pageQuery, pathId } from "../lib/params.ts";
 import { ApiError, notFound } from "../lib/problem.ts";
 import { services } from "../services.ts";
 import { JobAcceptedSchema, JobSchema, PaginationSchema } from "./schemas.ts";
 
 const tags = ["jobs"];
-const jobParams = z.object({ job_id: z.string().openapi({ example: "d2af7abe-ac8b-42fa-8bde-a03904939fef" }) });
+const jobParams = z.object({ job_id: pathId("Job not found.", "d2af7abe-ac8b-42fa-8bde-a03904939fef") });
 
 const list = createRoute({
   method: "get",
@@ -23,8 +23,8 @@ const list = createRoute({
     query: z.object({
       status: z.enum(jobStatuses).optional(),
       job_type: z.enum(jobTypes).optional(),
-      lecture_id: z.string().optional(),
-      course_id: z.string().optional(),
+      lecture_id: optionalId("Only this lecture's jobs."),
+      course_id: optionalId("Only jobs of this course's lectures."),
       ...pageQuery,
     }),
   },

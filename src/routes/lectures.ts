@@ -16,7 +16,7 @@ import { requireJsonObjectBody } from "../lib/json-body.ts";
 import { exportLinkTemplate, lectureLinks } from "../lib/links.ts";
 import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
 import { pagination } from "../lib/pagination.ts";
-import { pageQuery } from "../lib/params.ts";
+import { optionalId, pageQuery, pathId, safeText } from "../lib/params.ts";
 import { badRequest, notFound } from "../lib/problem.ts";
 import { ingestLecture } from "../pipeline/ingest.ts";
 import { services, type Services } from "../services.ts";
@@ -33,7 +33,7 @@ import {
 } from "./schemas.ts";
 
 const tags = ["lectures"];
-const lectureParams = z.object({ lecture_id: z.string().openapi({ example: "lec-001" }) });
+const lectureParams = z.object({ lecture_id: pathId("Lecture not found.", "lec-001") });
 
 const IngestFormSchema = z
   .object({
@@ -65,7 +65,7 @@ const list = createRoute({
   path: "/lectures",
   tags,
   summary: "Lectures, newest first",
-  request: { query: z.object({ course_id: z.string().optional().openapi({ description: "Only this course's lectures." }), ...pageQuery }) },
+  request: { query: z.object({ course_id: optionalId("Only this course's lectures."), ...pageQuery }) },
   responses: {
     200: jsonContent(z.object({ lectures: z.array(LectureSchema), pagination: PaginationSchema }), "A page of lectures."),
     ...problemResponses(422),
@@ -101,9 +101,9 @@ const transcribe = createRoute({
 
 const GenerateBodySchema = z
   .object({
-    course_id: z.string().nullable().optional(),
-    preset_id: z.string().nullable().optional(),
-    openai_model: z.string().max(100).nullable().optional(),
+    course_id: optionalId().nullable(),
+    preset_id: optionalId().nullable(),
+    openai_model: safeText({ max: 100 }).nullable().optional(),
   })
   .openapi("GenerateRequest", { description: "All fields optional; `{}` uses the lecture's course and preset." });
 
@@ -117,7 +117,7 @@ const generate = createRoute({
     params: lectureParams,
     body: { content: { "application/json": { schema: GenerateBodySchema } }, required: true },
   },
-  responses: { 200: jsonContent(JobAcceptedSchema, "The job (final status in inline mode)."), ...problemResponses(400, 404, 422) },
+  responses: { 200: jsonContent(JobAcceptedSchema, "The job (final status in inline mode)."), ...problemResponses(400, 404, 413, 422) },
 });
 
 const exportRoute = createRoute({
@@ -172,8 +172,8 @@ const artifacts = createRoute({
   request: {
     params: lectureParams,
     query: z.object({
-      artifact_type: z.string().optional().openapi({ example: "summary" }),
-      preset_id: z.string().optional(),
+      artifact_type: optionalId("Only this artifact type.", "summary"),
+      preset_id: optionalId("Only artifacts generated with this preset."),
       ...pageQuery,
     }),
   },

@@ -1,7 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { findPreset, PRESETS } from "../domain/presets.ts";
 import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
+import { pathId } from "../lib/params.ts";
 import { notFound } from "../lib/problem.ts";
+import { publicCache } from "../lib/response-headers.ts";
 
 export const PresetSchema = z
   .object({
@@ -23,6 +25,7 @@ const list = createRoute({
   path: "/presets",
   tags: ["presets"],
   summary: "The five study presets",
+  middleware: [publicCache()] as const,
   responses: { 200: jsonContent(z.object({ presets: z.array(PresetSchema) }), "All presets, in a fixed order.") },
 });
 
@@ -31,7 +34,8 @@ const get = createRoute({
   path: "/presets/{preset_id}",
   tags: ["presets"],
   summary: "One preset",
-  request: { params: z.object({ preset_id: z.string().openapi({ example: "exam-mode" }) }) },
+  middleware: [publicCache()] as const,
+  request: { params: z.object({ preset_id: pathId("Preset not found.", "exam-mode") }) },
   responses: { 200: jsonContent(PresetSchema, "The preset."), ...problemResponses(404) },
 });
 
