@@ -68,7 +68,6 @@ export default defineConfig({
             "@neondatabase/serverless",
             "hono",
             "@hono/zod-openapi",
-            "@scalar/hono-api-reference",
             "aws4fetch",
           ],
         },
