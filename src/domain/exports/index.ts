@@ -10,8 +10,10 @@ import type { ExportBundle } from "./types.ts";
 export { ankiDeckName, ankiHeaderLines, ankiTag, renderAnkiCsv } from "./anki.ts";
 export { JSON_EXPORT_FORMAT, JSON_EXPORT_VERSION, renderJsonBundle } from "./json.ts";
 export { renderMarkdown } from "./markdown.ts";
-export { CONTENT_WIDTH, FALLBACK_CHAR, planPdf, renderPdf, sanitizeForFont } from "./pdf.ts";
-export type { Frag, Line, LineKind, PdfPlan, PlacedLine } from "./pdf.ts";
+export { planPdf, renderPdf } from "./pdf.ts";
+export type { PdfPlan } from "./pdf.ts";
+export { CONTENT_WIDTH, FALLBACK_CHAR, sanitizeForFont } from "./pdf-layout.ts";
+export type { Frag, Line, LineKind, PlacedLine } from "./pdf-layout.ts";
 export { formatTimestamp } from "./shared.ts";
 export type { ExportArtifacts, ExportBundle, ExportLecture, ExportThread } from "./types.ts";
 

@@ -1,8 +1,8 @@
 /**
- * Markdown export. Keeps the reference's section layout (`# title`, `## Summary`, `## Outline`,
- * `## Key Terms`, `## Flashcards`, `## Exam Questions`) and adds what it lacked: the full outline
- * depth, transcript timestamps, answer choices, threads, and escaping so that user text cannot
- * change the document structure.
+ * Markdown export. The document is a `# title` followed by `## Summary`, `## Outline`,
+ * `## Key Terms`, `## Flashcards` and `## Exam Questions` sections, then `## Threads` when the
+ * lecture has any. It carries the outline at full depth, transcript timestamps and answer
+ * choices, and escapes user text so that it cannot change the document structure.
  */
 import type { OutlineNode, SourceRef } from "../artifacts.ts";
 import {

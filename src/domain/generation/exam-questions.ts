@@ -1,7 +1,6 @@
 /** Exam questions: pools of each kind, drawn in the preset's mix and interleaved. */
 import type { ExamQuestionsContent } from "../artifacts.ts";
 import { sourcesOf, type Sentence } from "./analysis.ts";
-import { containsPhrase, findOccurrences, type Occurrence } from "./keyphrases.ts";
 import {
   aroundBlank,
   articleFor,
@@ -19,6 +18,7 @@ import {
   type Term,
   type Topic,
 } from "./lecture.ts";
+import { containsPhrase, findOccurrences, type Occurrence } from "./phrase-matching.ts";
 import { scaled, type QuestionKind } from "./style.ts";
 import { capitalize, isAcronym, normalizeTerm, stableHash } from "./text.ts";
 import type { Range } from "./topics.ts";

@@ -1,8 +1,8 @@
 /** Flashcards: "What is X?" for each defined term, then cloze cards from central sentences. */
 import type { FlashcardsContent } from "../artifacts.ts";
 import { sourcesOf, type Sentence } from "./analysis.ts";
-import { findOccurrences } from "./keyphrases.ts";
 import { aroundBlank, BLANK, blanked, isInformative, termsIn, whatIs, type Lecture, type Term } from "./lecture.ts";
+import { findOccurrences } from "./phrase-matching.ts";
 import { scaled } from "./style.ts";
 import { shortenSentence } from "./text.ts";
 

@@ -4,19 +4,9 @@
  * artifact builders share.
  */
 import { cosine, type Analysis, type Sentence, type SparseVector } from "./analysis.ts";
-import {
-  bestDefinitionScore,
-  containsPhrase,
-  DEFINED,
-  findDefinition,
-  findExample,
-  findOccurrences,
-  rankKeyphrases,
-  selectKeyTerms,
-  type Definition,
-  type KeyPhrase,
-  type Occurrence,
-} from "./keyphrases.ts";
+import { bestDefinitionScore, findDefinition, findExample, type Definition } from "./definitions.ts";
+import { DEFINED, rankKeyphrases, selectKeyTerms } from "./keyphrases.ts";
+import { containsPhrase, findOccurrences, type KeyPhrase, type Occurrence } from "./phrase-matching.ts";
 import { scaled, type Style } from "./style.ts";
 import { isAcronym, normalizeTerm, shortenSentence, stripOpener, wordCount } from "./text.ts";
 import { lectureTopics, nameTopics, type Range, type TopicName } from "./topics.ts";

@@ -1,7 +1,7 @@
 /** The summary: an overview, then the preset's sections, each made of the lecture's own sentences. */
 import type { ExamQuestionsContent, FlashcardsContent, SourceRef, SummaryContent } from "../artifacts.ts";
 import { sourcesOf, type Sentence } from "./analysis.ts";
-import { EXAMPLE_CUE } from "./keyphrases.ts";
+import { EXAMPLE_CUE } from "./definitions.ts";
 import {
   bullet,
   centralSentences,

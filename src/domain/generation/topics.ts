@@ -4,7 +4,7 @@
  * Each topic is then named by the phrase most characteristic of it.
  */
 import type { Analysis } from "./analysis.ts";
-import { containsPhrase, type KeyPhrase } from "./keyphrases.ts";
+import { containsPhrase, type KeyPhrase } from "./phrase-matching.ts";
 import { titleCase } from "./text.ts";
 
 export interface Range {

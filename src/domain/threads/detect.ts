@@ -4,7 +4,9 @@
  * of starting a new one. Used when no model is configured; pure and deterministic.
  */
 import { analyse, type Analysis, type Sentence } from "../generation/analysis.ts";
-import { containsPhrase, findDefinition, findOccurrences, rankKeyphrases, selectKeyTerms, type KeyPhrase } from "../generation/keyphrases.ts";
+import { findDefinition } from "../generation/definitions.ts";
+import { rankKeyphrases, selectKeyTerms } from "../generation/keyphrases.ts";
+import { containsPhrase, findOccurrences, type KeyPhrase } from "../generation/phrase-matching.ts";
 import { isContentWord, normalizeTerm, roundTo, shortenSentence, titleCase, truncateChars } from "../generation/text.ts";
 import type { TranscriptSegment } from "../transcript.ts";
 
