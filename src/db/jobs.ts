@@ -6,7 +6,10 @@ import { and, count, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { PageRequest } from "../lib/pagination.ts";
 import type { Db } from "./client.ts";
 import type { JobRow } from "./rows.ts";
-import { jobDeadLetters, jobs, lectures, type JobStatus, type JobType } from "./schema.ts";
+import { ACTIVE_STATUSES, PREREQUISITE, type JobStatus, type JobType } from "../domain/jobs.ts";
+import { activeJob, jobDeadLetters, jobs, lectures } from "./schema.ts";
+
+const isActive = () => inArray(jobs.status, [...ACTIVE_STATUSES]);
 
 export async function getJob(db: Db, id: string): Promise<JobRow | null> {
   const [row] = await db.select().from(jobs).where(eq(jobs.id, id));
@@ -67,22 +70,26 @@ export async function createJobOrGetActive(db: Db, job: NewJob): Promise<{ job: 
       })
       .onConflictDoNothing({
         target: [jobs.lecture_id, jobs.job_type],
-        where: sql`status in ('queued', 'running')`,
+        where: activeJob,
       })
       .returning();
     if (inserted[0]) return { job: inserted[0], deduplicated: false };
     const [active] = await db
       .select()
       .from(jobs)
-      .where(and(eq(jobs.lecture_id, job.lectureId), eq(jobs.job_type, job.jobType), inArray(jobs.status, ["queued", "running"])));
+      .where(and(eq(jobs.lecture_id, job.lectureId), eq(jobs.job_type, job.jobType), isActive()));
     if (active) return { job: active, deduplicated: true };
     // The active job finished between the two statements: try the insert again.
   }
   throw new Error("could not create or find an active job");
 }
 
-/** The stage whose pending job makes a stage wait. */
-const PREREQUISITE: Partial<Record<JobType, JobType>> = { generation: "transcription", export: "generation" };
+/** SQL for the prerequisite stage of a job type (null for a stage that has none). */
+const prerequisiteStage = (jobType: SQL) =>
+  sql`case ${jobType} ${sql.join(
+    Object.entries(PREREQUISITE).map(([stage, before]) => sql`when ${stage}::text then ${before}::text`),
+    sql` `,
+  )} end`;
 
 export type ClaimResult =
   | { outcome: "claimed"; job: JobRow }
@@ -104,11 +111,11 @@ export async function claimJob(db: Db, jobId: string, leaseSec: number, respectP
     ), prerequisite as (
       select p.status from ${jobs} p, target t
       where p.lecture_id = t.lecture_id
-        and p.job_type = case t.job_type when 'generation' then 'transcription' when 'export' then 'generation' end
+        and p.job_type = ${prerequisiteStage(sql`t.job_type`)}
       order by p.created_at desc, p.id desc
       limit 1
     ), waiting as (
-      select ${respectPrerequisites} and coalesce((select status from prerequisite) in ('queued', 'running'), false) as yes
+      select ${respectPrerequisites} and coalesce((select status from prerequisite) in (${sql.join(ACTIVE_STATUSES.map((s) => sql`${s}`), sql`, `)}), false) as yes
     ), claimed as (
       update ${jobs} set status = 'running', attempt = ${jobs.attempt} + 1, started_at = now(), updated_at = now(),
         next_attempt_at = null, lease_expires_at = now() + make_interval(secs => ${leaseSec})
@@ -264,7 +271,7 @@ export async function recordDeadLetter(
     db
       .update(jobs)
       .set({ status: "failed", error: failure, finished_at: sql`now()`, updated_at: sql`now()`, next_attempt_at: null })
-      .where(and(eq(jobs.id, letter.jobId ?? ""), inArray(jobs.status, ["queued", "running"]))),
+      .where(and(eq(jobs.id, letter.jobId ?? ""), isActive())),
   ]);
 }
 

@@ -5,6 +5,7 @@
  * Timestamps are kept as Postgres text (`mode: "string"`) so microseconds survive to the API.
  */
 import { sql } from "drizzle-orm";
+import { ACTIVE_STATUSES, type JobStatus, type JobType } from "../domain/jobs.ts";
 import {
   bigint,
   doublePrecision,
@@ -61,10 +62,12 @@ export const lectures = pgTable(
   ],
 );
 
-export const jobTypes = ["transcription", "generation", "export"] as const;
-export const jobStatuses = ["queued", "running", "completed", "failed"] as const;
-export type JobType = (typeof jobTypes)[number];
-export type JobStatus = (typeof jobStatuses)[number];
+
+/**
+ * "The job is active" as literal SQL: the partial indexes' predicate (drizzle-kit writes it into the
+ * migration), which an ON CONFLICT clause must repeat verbatim to use them.
+ */
+export const activeJob = sql.raw(`status in (${ACTIVE_STATUSES.map((s) => `'${s}'`).join(", ")})`);
 
 export const jobs = pgTable(
   "jobs",
@@ -100,11 +103,11 @@ export const jobs = pgTable(
     index("jobs_created_idx").on(t.created_at, t.id),
     index("jobs_status_updated_idx").on(t.status, t.updated_at),
     // The recovery sweep looks only at active jobs: a small partial index keeps an idle sweep cheap.
-    index("jobs_active_idx").on(t.status, t.lease_expires_at).where(sql`status in ('queued', 'running')`),
+    index("jobs_active_idx").on(t.status, t.lease_expires_at).where(activeJob),
     // At most one active job per (lecture, stage): enqueue deduplicates on this index.
     uniqueIndex("jobs_active_stage_uq")
       .on(t.lecture_id, t.job_type)
-      .where(sql`status in ('queued', 'running')`),
+      .where(activeJob),
   ],
 );
 

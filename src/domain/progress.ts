@@ -2,10 +2,11 @@
  * Progress maths for a lecture (three stages, derived from its latest job per stage) and for a
  * course (the mean of its lectures). Pure: rows in, payload pieces out.
  */
-import type { JobStatus, JobType } from "../db/schema.ts";
+import { JOB_TYPES, type JobStatus, type JobType } from "./jobs.ts";
 
-export const STAGES = ["transcription", "generation", "export"] as const satisfies readonly JobType[];
-export type Stage = (typeof STAGES)[number];
+/** A lecture's progress has one stage per job type. */
+export const STAGES = JOB_TYPES;
+export type Stage = JobType;
 export type StageStatus = JobStatus | "not_started";
 export type OverallStatus = "not_started" | "in_progress" | "completed" | "failed";
 

@@ -13,7 +13,7 @@ import {
   type ClaimResult,
 } from "../db/jobs.ts";
 import type { JobRow } from "../db/rows.ts";
-import type { JobType } from "../db/schema.ts";
+import type { JobType } from "../domain/jobs.ts";
 import { runStage } from "../pipeline/index.ts";
 import type { Services } from "../services.ts";
 import { classifyError } from "./errors.ts";

@@ -1,6 +1,6 @@
 /** One place per pipeline stage; the job engine runs a job through the stage its type names. */
 import type { JobRow } from "../db/rows.ts";
-import type { JobType } from "../db/schema.ts";
+import type { JobType } from "../domain/jobs.ts";
 import { PermanentJobError } from "../jobs/errors.ts";
 import type { Services } from "../services.ts";
 import { runExport } from "./export.ts";

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { etag } from "hono/etag";
 import { getJob, listJobs } from "../db/jobs.ts";
 import { jobOut } from "../db/rows.ts";
-import { jobStatuses, jobTypes } from "../db/schema.ts";
+import { JOB_STATUSES, JOB_TYPES } from "../domain/jobs.ts";
 import { enqueueJob } from "../jobs/engine.ts";
 import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
 import { pagination } from "../lib/pagination.ts";
@@ -21,8 +21,8 @@ const list = createRoute({
   summary: "Jobs, newest first, filtered (status=failed is the dead-letter view)",
   request: {
     query: z.object({
-      status: z.enum(jobStatuses).optional(),
-      job_type: z.enum(jobTypes).optional(),
+      status: z.enum(JOB_STATUSES).optional(),
+      job_type: z.enum(JOB_TYPES).optional(),
       lecture_id: optionalId("Only this lecture's jobs."),
       course_id: optionalId("Only jobs of this course's lectures."),
       ...pageQuery,

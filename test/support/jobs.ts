@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { createJobOrGetActive, getJob } from "../../src/db/jobs.ts";
-import type { JobType } from "../../src/db/schema.ts";
+import type { JobType } from "../../src/domain/jobs.ts";
 import worker from "../../src/index.ts";
 import { servicesFromEnv } from "../../src/services.ts";
 
