@@ -2,6 +2,7 @@
  * Response schemas shared by the routes: they document the API and type the handlers.
  */
 import { z } from "@hono/zod-openapi";
+import { JOB_STATUSES, JOB_TYPES } from "../domain/jobs.ts";
 
 const timestamp = z.string().openapi({ format: "date-time", example: "2026-11-26T02:38:20.101644Z" });
 const nullableTimestamp = timestamp.nullable();
@@ -44,8 +45,8 @@ export const LectureSchema = z
 export const JobSchema = z
   .object({
     id: z.string(),
-    status: z.enum(["queued", "running", "completed", "failed"]),
-    jobType: z.string().openapi({ example: "transcription" }),
+    status: z.enum(JOB_STATUSES),
+    jobType: z.enum(JOB_TYPES),
     result: z.record(z.string(), z.unknown()).nullable(),
     error: z.string().nullable(),
     lectureId: z.string().nullable(),
@@ -63,8 +64,8 @@ export const JobSchema = z
 export const JobAcceptedSchema = z
   .object({
     jobId: z.string(),
-    status: z.enum(["queued", "running", "completed", "failed"]),
-    jobType: z.string(),
+    status: z.enum(JOB_STATUSES),
+    jobType: z.enum(JOB_TYPES),
     courseId: z.string().optional(),
     presetId: z.string().optional(),
     deduplicated: z.boolean().optional().openapi({ description: "True when an active job of this stage was returned instead of a new one." }),
@@ -120,7 +121,7 @@ export const ExportRecordSchema = z
 
 const StageSchema = z
   .object({
-    status: z.enum(["not_started", "queued", "running", "completed", "failed"]),
+    status: z.enum(["not_started", ...JOB_STATUSES]),
     jobId: z.string().nullable(),
     createdAt: nullableTimestamp,
     updatedAt: nullableTimestamp,
@@ -130,7 +131,7 @@ const StageSchema = z
 
 const StagesSchema = z.object({ transcription: StageSchema, generation: StageSchema, export: StageSchema });
 const overallStatus = z.enum(["not_started", "in_progress", "completed", "failed"]);
-const currentStage = z.enum(["transcription", "generation", "export", "completed"]);
+const currentStage = z.enum([...JOB_TYPES, "completed"]);
 
 export const LectureLinksSchema = z.object({ summary: z.string(), progress: z.string(), artifacts: z.string(), jobs: z.string() });
 
