@@ -5,6 +5,8 @@
 import { describeIssues, loadConfig, type Config } from "./config.ts";
 import { dbFor, storageFor, type AppContext } from "./context.ts";
 import type { Db } from "./db/client.ts";
+import type { StageRegistry } from "./jobs/engine.ts";
+import { pipelineStages } from "./pipeline/index.ts";
 import type { Storage } from "./storage/index.ts";
 
 export class MisconfiguredError extends Error {
@@ -31,11 +33,13 @@ export interface Services {
   config: Config;
   db: Db;
   storage: Storage;
+  /** The pipeline, as the job runner sees it. */
+  stages: StageRegistry;
 }
 
 export function servicesFromEnv(env: object): Services {
   const config = configFromEnv(env);
-  return { config, db: dbFor(config), storage: storageFor(config) };
+  return { config, db: dbFor(config), storage: storageFor(config), stages: pipelineStages };
 }
 
 export function services(c: AppContext): Services {

@@ -4,7 +4,6 @@
  */
 import { markRedelivered, recordDeadLetter } from "../db/jobs.ts";
 import { servicesFromEnv, type Services } from "../services.ts";
-import { classifyError } from "./errors.ts";
 import { executeJob, log, OutcomeNotRecorded } from "./engine.ts";
 import { isJobMessage, type JobMessage } from "./messages.ts";
 
@@ -58,7 +57,7 @@ async function processJobMessage(services: Services, message: Message<unknown>) 
     // the redelivery takes the job over.
     let delaySeconds = infrastructureDelaySec(message.attempts);
     if (error instanceof OutcomeNotRecorded) delaySeconds = Math.max(delaySeconds, services.config.jobs.leaseSec + 1);
-    log({ level: "error", msg: "job message not processed", jobId: body.jobId, attempt: message.attempts, error: classifyError(error).message, retryInSec: delaySeconds });
+    log({ level: "error", msg: "job message not processed", jobId: body.jobId, attempt: message.attempts, error: services.stages.classify(error).message, retryInSec: delaySeconds });
     message.retry({ delaySeconds });
   }
 }
@@ -75,7 +74,7 @@ async function processDeadLetter(services: Services, message: Message<unknown>) 
     log({ level: "warn", msg: "dead letter recorded", messageId: message.id, jobId });
     message.ack();
   } catch (error) {
-    log({ level: "error", msg: "dead letter not recorded", messageId: message.id, jobId, error: classifyError(error).message });
+    log({ level: "error", msg: "dead letter not recorded", messageId: message.id, jobId, error: services.stages.classify(error).message });
     message.retry({ delaySeconds: infrastructureDelaySec(message.attempts) });
   }
 }

@@ -14,10 +14,23 @@ import {
 } from "../db/jobs.ts";
 import type { JobRow } from "../db/rows.ts";
 import type { JobType } from "../domain/jobs.ts";
-import { runStage } from "../pipeline/index.ts";
 import type { Services } from "../services.ts";
-import { classifyError } from "./errors.ts";
 import type { JobMessage } from "./messages.ts";
+
+export interface ClassifiedError {
+  transient: boolean;
+  /** What the job shows as its error: safe for clients to read. */
+  message: string;
+}
+
+/**
+ * What the runner needs from the stages it runs (the pipeline hands it over through the
+ * services): run a job's stage, and tell a failure worth another attempt from a final one.
+ */
+export interface StageRegistry {
+  run(services: Services, job: JobRow): Promise<Record<string, unknown>>;
+  classify(error: unknown): ClassifiedError;
+}
 
 export interface EnqueueRequest {
   lectureId: string;
@@ -62,7 +75,7 @@ export async function enqueueJob(services: Services, request: EnqueueRequest): P
     await config.queue!.send({ jobId: job.id } satisfies JobMessage, { contentType: "json" });
   } catch (error) {
     // The row stays queued; the recovery sweep sends it later. Nothing is lost.
-    log({ level: "error", msg: "queue send failed", jobId: job.id, jobType: job.job_type, error: classifyError(error).message });
+    log({ level: "error", msg: "queue send failed", jobId: job.id, jobType: job.job_type, error: services.stages.classify(error).message });
     await markNotEnqueued(db, job.id).catch(() => {});
   }
   return { job, deduplicated: false };
@@ -88,8 +101,11 @@ export function retryDelaySec(delays: readonly number[], attempt: number, random
  */
 export class OutcomeNotRecorded extends Error {
   override name = "OutcomeNotRecorded";
-  constructor(override readonly cause: unknown) {
-    super(`The job's outcome could not be recorded: ${classifyError(cause).message}`);
+  constructor(
+    override readonly cause: unknown,
+    reason: string,
+  ) {
+    super(`The job's outcome could not be recorded: ${reason}`);
   }
 }
 
@@ -126,7 +142,7 @@ async function runClaimedJob(services: Services, job: JobRow, options: ExecuteOp
   let stageError: unknown;
   const releaseLease = keepLease(services, job);
   try {
-    result = await runStage(services, job);
+    result = await services.stages.run(services, job);
   } catch (error) {
     stageError = error;
   } finally {
@@ -137,7 +153,7 @@ async function runClaimedJob(services: Services, job: JobRow, options: ExecuteOp
   try {
     outcome = await recordOutcome(services, job, result, stageError, options);
   } catch (error) {
-    throw new OutcomeNotRecorded(error);
+    throw new OutcomeNotRecorded(error, services.stages.classify(error).message);
   }
   log({
     msg: "job",
@@ -167,7 +183,7 @@ async function recordOutcome(
 ): Promise<ExecuteOutcome> {
   const { db, config } = services;
   if (stageError === undefined) return { kind: "completed", job: await completeJob(db, job, result!) };
-  const { transient, message } = classifyError(stageError);
+  const { transient, message } = services.stages.classify(stageError);
   const attemptsLeft = job.attempt < job.max_attempts;
   if (transient && attemptsLeft && !options.finalAttempt) {
     const delaySec = retryDelaySec(config.jobs.retryDelaysSec, job.attempt);

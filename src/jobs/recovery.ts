@@ -7,7 +7,6 @@
  */
 import { recoverJobs } from "../db/jobs.ts";
 import { servicesFromEnv } from "../services.ts";
-import { classifyError } from "./errors.ts";
 import { log } from "./engine.ts";
 import type { JobMessage } from "./messages.ts";
 
@@ -31,7 +30,7 @@ export async function runRecoverySweep(env: object, _scheduledTime?: number) {
       log({ msg: "recovery sweep", requeued: found.requeued, resent: found.resend.length, timedOut: found.timedOut });
     return found;
   } catch (error) {
-    log({ level: "error", msg: "recovery sweep failed", error: classifyError(error).message });
+    log({ level: "error", msg: "recovery sweep failed", error: services.stages.classify(error).message });
     return undefined;
   }
 }

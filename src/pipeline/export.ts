@@ -7,7 +7,7 @@ import type { JobRow } from "../db/rows.ts";
 import { ARTIFACT_SCHEMAS, ARTIFACT_TYPES, type Artifact, type ArtifactType } from "../domain/artifacts.ts";
 import { EXPORT_FORMATS, type ExportBundle } from "../domain/exports/index.ts";
 import { findPreset } from "../domain/presets.ts";
-import { PermanentJobError } from "../jobs/errors.ts";
+import { PermanentJobError } from "./errors.ts";
 import type { Services } from "../services.ts";
 import { readJson, writeJson } from "../storage/index.ts";
 

@@ -12,7 +12,7 @@ import { EmptyTranscriptError, generateOffline } from "../domain/generation/offl
 import { groundContent } from "../domain/grounding.ts";
 import { findPreset } from "../domain/presets.ts";
 import { detectConceptsOffline, normalizeConceptTitle } from "../domain/threads/detect.ts";
-import { PermanentJobError } from "../jobs/errors.ts";
+import { PermanentJobError } from "./errors.ts";
 import type { Services } from "../services.ts";
 import { writeJson } from "../storage/index.ts";
 import { createOpenAI, detectConceptsWithOpenAI, generateWithOpenAI, type DetectedConcept } from "./openai/index.ts";

@@ -1,8 +1,12 @@
-/** One place per pipeline stage; the job engine runs a job through the stage its type names. */
+/**
+ * The pipeline's stages, one module each, handed to the job runner as a registry: how to run a
+ * job's stage, and how to tell a failure worth another attempt from one that is final.
+ */
 import type { JobRow } from "../db/rows.ts";
 import type { JobType } from "../domain/jobs.ts";
-import { PermanentJobError } from "../jobs/errors.ts";
+import type { StageRegistry } from "../jobs/engine.ts";
 import type { Services } from "../services.ts";
+import { classifyError, PermanentJobError } from "./errors.ts";
 import { runExport } from "./export.ts";
 import { runGeneration } from "./generation.ts";
 import { runTranscription } from "./transcription.ts";
@@ -13,8 +17,11 @@ const STAGES: Record<JobType, (services: Services, job: JobRow) => Promise<Recor
   export: runExport,
 };
 
-export function runStage(services: Services, job: JobRow): Promise<Record<string, unknown>> {
-  const stage = STAGES[job.job_type];
-  if (!stage) throw new PermanentJobError(`Unknown job type: ${job.job_type}`);
-  return stage(services, job);
-}
+export const pipelineStages: StageRegistry = {
+  run(services, job) {
+    const stage = STAGES[job.job_type];
+    if (!stage) throw new PermanentJobError(`Unknown job type: ${job.job_type}`);
+    return stage(services, job);
+  },
+  classify: classifyError,
+};

@@ -10,7 +10,7 @@ import { saveTranscript } from "../db/transcripts.ts";
 import type { Transcript } from "../domain/transcript.ts";
 import { parseTranscriptUpload, transcriptKindOf, TranscriptParseError, type ParsedTranscript } from "../domain/transcripts/parse.ts";
 import { sanitizeTranscript } from "../domain/transcripts/sanitize.ts";
-import { PermanentJobError } from "../jobs/errors.ts";
+import { PermanentJobError } from "./errors.ts";
 import type { Services } from "../services.ts";
 import { writeJson } from "../storage/index.ts";
 import { createOpenAI, transcribeAudio } from "./openai/index.ts";

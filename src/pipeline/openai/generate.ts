@@ -9,7 +9,7 @@ import { z } from "zod";
 import { CONTENT_SCHEMAS, type GeneratedContent, type OutlineNode, type SourceRef } from "../../domain/artifacts.ts";
 import type { Preset } from "../../domain/presets.ts";
 import type { TranscriptSegment } from "../../domain/transcript.ts";
-import { PermanentJobError } from "../../jobs/errors.ts";
+import { PermanentJobError } from "../errors.ts";
 import {
   type Acceptance,
   chunkSegments,

@@ -7,7 +7,7 @@ import { zodResponseFormat } from "openai/helpers/zod";
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { z } from "zod";
 import type { TranscriptSegment } from "../../domain/transcript.ts";
-import { PermanentJobError } from "../../jobs/errors.ts";
+import { PermanentJobError } from "../errors.ts";
 
 /** About 50k tokens of transcript: fits every current chat model's context with room to answer. */
 export const DEFAULT_TRANSCRIPT_CHAR_BUDGET = 200_000;

@@ -6,7 +6,7 @@ import type OpenAI from "openai";
 import { toFile } from "openai";
 import type { TranscriptSegment } from "../../domain/transcript.ts";
 import { parseTranscriptUpload } from "../../domain/transcripts/parse.ts";
-import { PermanentJobError } from "../../jobs/errors.ts";
+import { PermanentJobError } from "../errors.ts";
 
 /** OpenAI rejects uploads above 25 MiB ("Maximum content size limit (26214400) exceeded"). */
 export const OPENAI_AUDIO_MAX_BYTES = 25 * 1024 * 1024;

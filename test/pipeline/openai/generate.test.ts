@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CONTENT_SCHEMAS, type GeneratedContent, type SourceRef } from "../../../src/domain/artifacts.ts";
 import { findPreset, PRESETS, type Preset } from "../../../src/domain/presets.ts";
 import type { TranscriptSegment } from "../../../src/domain/transcript.ts";
-import { classifyError, PermanentJobError } from "../../../src/jobs/errors.ts";
+import { classifyError, PermanentJobError } from "../../../src/pipeline/errors.ts";
 import { createOpenAI, generateWithOpenAI, MERGE_CAPS } from "../../../src/pipeline/openai/index.ts";
 import { chunkSegments, numberedLine } from "../../../src/pipeline/openai/structured.ts";
 import { fakeBaseUrl, fakeClient, rejectionOf, requestsWith } from "./fake.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TranscriptSegment } from "../../../src/domain/transcript.ts";
-import { PermanentJobError } from "../../../src/jobs/errors.ts";
+import { PermanentJobError } from "../../../src/pipeline/errors.ts";
 import { detectConceptsWithOpenAI } from "../../../src/pipeline/openai/index.ts";
 import { mapConcepts } from "../../../src/pipeline/openai/threads.ts";
 import { fakeClient, rejectionOf, requestsWith } from "./fake.ts";

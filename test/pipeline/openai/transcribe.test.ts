@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyError, PermanentJobError } from "../../../src/jobs/errors.ts";
+import { classifyError, PermanentJobError } from "../../../src/pipeline/errors.ts";
 import { OPENAI_AUDIO_MAX_BYTES, providerModelFor, transcribeAudio } from "../../../src/pipeline/openai/index.ts";
 import { fakeClient, rejectionOf, requestsWith } from "./fake.ts";
 

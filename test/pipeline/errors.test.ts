@@ -3,7 +3,7 @@
  * clients, so a database's own text (which can quote data, SQL or the schema) never reaches it.
  */
 import { describe, expect, it } from "vitest";
-import { classifyError, PermanentJobError, TransientJobError } from "../../src/jobs/errors.ts";
+import { classifyError, PermanentJobError, TransientJobError } from "../../src/pipeline/errors.ts";
 
 /** How drizzle wraps a Postgres error from the Neon driver. */
 function databaseError(code: string, text: string) {

@@ -1,7 +1,9 @@
 /**
- * Transient errors are worth another attempt (network, timeouts, 429/5xx from a provider, the
- * database unavailable); everything else fails the job at once.
+ * The stages' error vocabulary. Transient errors are worth another attempt (network, timeouts,
+ * 429/5xx from a provider, the database unavailable); everything else fails the job at once.
  */
+import type { ClassifiedError } from "../jobs/engine.ts";
+
 export class PermanentJobError extends Error {
   override name = "PermanentJobError";
 }
@@ -27,11 +29,6 @@ function isTransient(error: unknown, depth = 0): boolean {
     return true;
   if (/internal error|we encountered an internal|service unavailable|timed? ?out/i.test(message)) return true;
   return isTransient(e.cause, depth + 1) || isTransient(e.sourceError, depth + 1);
-}
-
-export interface ClassifiedError {
-  transient: boolean;
-  message: string;
 }
 
 /** The SQLSTATE of a database error, looking through drizzle's wrapper. */
