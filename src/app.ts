@@ -4,6 +4,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { cors } from "hono/cors";
+import { parseCorsOrigins } from "./config.ts";
 import type { AppContext, AppEnv } from "./context.ts";
 import { isDatabaseUnavailable } from "./db/client.ts";
 import { jsonBodyLimit } from "./lib/json-body.ts";
@@ -20,10 +21,6 @@ import { presetRoutes } from "./routes/presets.ts";
 import { MisconfiguredError } from "./services.ts";
 import { S3Error } from "./storage/s3.ts";
 
-function corsOrigins(env: Record<string, unknown>): string[] {
-  const raw = typeof env.PLC_CORS_ORIGINS === "string" ? env.PLC_CORS_ORIGINS : "";
-  return raw.split(",").map((o) => o.trim()).filter(Boolean);
-}
 
 /**
  * The methods each path is served by, from the app's own routes: the Allow header of a 405 (Hono
@@ -75,7 +72,7 @@ export function createApp() {
   app.use("*", requestId());
   app.use("*", responseHeaders());
   app.use("*", async (c, next) => {
-    const origins = corsOrigins(c.env);
+    const origins = parseCorsOrigins(c.env.PLC_CORS_ORIGINS);
     if (origins.length === 0) return next();
     return cors({
       origin: (origin) => (origins.includes("*") ? "*" : origins.includes(origin) ? origin : null),

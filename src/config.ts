@@ -12,6 +12,14 @@ export function isTruthy(value: unknown): boolean {
   return typeof value === "string" && TRUTHY.has(value.trim().toLowerCase());
 }
 
+/**
+ * `PLC_CORS_ORIGINS`: comma-separated origins (`*` for any). The CORS middleware reads it straight
+ * from the environment too, so a browser can still read the error of a misconfigured deployment.
+ */
+export function parseCorsOrigins(value: unknown): string[] {
+  return typeof value === "string" ? value.split(",").map((o) => o.trim()).filter(Boolean) : [];
+}
+
 /** Unset and empty both mean "not configured" (wrangler passes empty strings through). */
 const optionalText = z
   .string()
@@ -60,9 +68,7 @@ const rawEnvSchema = z.object({
   OPENAI_BASE_URL: httpUrl(" (e.g. https://api.openai.com/v1)"),
   OPENAI_MODEL: optionalText.transform((v) => v ?? "gpt-4o-mini"),
   PLC_INLINE_JOBS: z.unknown().optional().transform(isTruthy),
-  PLC_CORS_ORIGINS: optionalText.transform((v) =>
-    v === undefined ? [] : v.split(",").map((o) => o.trim()).filter(Boolean),
-  ),
+  PLC_CORS_ORIGINS: z.unknown().optional().transform(parseCorsOrigins),
   PLC_MAX_UPLOAD_MB: positiveNumber(100, " of megabytes"),
   STORAGE_MODE: optionalText
     .transform((v) => (v ?? "r2").toLowerCase())
