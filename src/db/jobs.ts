@@ -5,6 +5,7 @@
 import { and, count, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { PageRequest } from "../lib/pagination.ts";
 import type { Db } from "./client.ts";
+import { claimHeld } from "./job-guard.ts";
 import type { JobRow } from "./rows.ts";
 import { ACTIVE_STATUSES, PREREQUISITE, type JobStatus, type JobType } from "../domain/jobs.ts";
 import { activeJob, jobDeadLetters, jobs, lectures } from "./schema.ts";
@@ -148,20 +149,19 @@ export async function extendLease(db: Db, job: Pick<JobRow, "id" | "attempt">, l
   const rows = await db
     .update(jobs)
     .set({ lease_expires_at: sql`now() + make_interval(secs => ${leaseSec})` })
-    .where(and(ownedBy(job), sql`${jobs.started_at} > now() - make_interval(secs => ${stageTimeoutSec})`))
+    .where(and(claimHeld(job), sql`${jobs.started_at} > now() - make_interval(secs => ${stageTimeoutSec})`))
     .returning({ id: jobs.id });
   return rows.length > 0;
 }
 
-/** Guarded by attempt: a consumer that lost its claim (recovery re-ran the job) changes nothing. */
-const ownedBy = (job: Pick<JobRow, "id" | "attempt">) =>
-  and(eq(jobs.id, job.id), eq(jobs.status, "running"), eq(jobs.attempt, job.attempt));
+// Outcome writes are guarded by the claim: a consumer that lost it (taken over, or the lecture
+// was re-ingested) changes nothing.
 
 export async function completeJob(db: Db, job: JobRow, result: Record<string, unknown>) {
   const [row] = await db
     .update(jobs)
     .set({ status: "completed", result, error: null, finished_at: sql`now()`, updated_at: sql`now()`, next_attempt_at: null, lease_expires_at: null })
-    .where(ownedBy(job))
+    .where(claimHeld(job))
     .returning();
   return row ?? null;
 }
@@ -170,7 +170,7 @@ export async function failJob(db: Db, job: JobRow, error: string) {
   const [row] = await db
     .update(jobs)
     .set({ status: "failed", error, finished_at: sql`now()`, updated_at: sql`now()`, next_attempt_at: null, lease_expires_at: null })
-    .where(ownedBy(job))
+    .where(claimHeld(job))
     .returning();
   return row ?? null;
 }
@@ -187,7 +187,7 @@ export async function scheduleRetry(db: Db, job: JobRow, error: string, delaySec
       lease_expires_at: null,
       updated_at: sql`now()`,
     })
-    .where(ownedBy(job))
+    .where(claimHeld(job))
     .returning();
   return row ?? null;
 }

@@ -5,8 +5,13 @@ import { and, asc, count, desc, eq, sql, type SQL } from "drizzle-orm";
 import type { PageRequest } from "../lib/pagination.ts";
 import type { Db } from "./client.ts";
 import { threadDetails } from "./courses.ts";
+import { artifactPathsOf, clearArtifactsStatement } from "./artifacts.ts";
+import { clearExportsStatement, exportPathsOf } from "./exports.ts";
 import { stageJobFields } from "./stage-jobs.ts";
 import { artifacts, courses, jobs, lectureExports, lectures, threads } from "./schema.ts";
+import { unlinkLectureStatements } from "./threads.ts";
+import { clearTranscriptStatement } from "./transcripts.ts";
+import { forgetUploadStatement, type UploadRef } from "./uploads.ts";
 
 export async function listLectures(db: Db, filter: { courseId?: string }, page: PageRequest) {
   const where = filter.courseId ? eq(lectures.course_id, filter.courseId) : undefined;
@@ -109,11 +114,32 @@ export interface IngestRecord {
   checksumSha256: string;
 }
 
+/** Namespace of the advisory locks that serialise ingests of one lecture (any constant). */
+const INGEST_LOCK = 0x1ec7;
+
+/** What a re-ingest replaced: the rows are gone, these objects are referenced by none. */
+export interface ReplacedMaterial {
+  audioPath: string | null;
+  transcriptPath: string | null;
+  artifactPaths: string[];
+  exportPaths: string[];
+}
+
+export type IngestOutcome =
+  | { saved: true; createdAt: string; replaced: ReplacedMaterial }
+  /** The lecture exists in another course (`courseId`): nothing was written. */
+  | { saved: false; courseId: string };
+
 /**
- * Upserts the course (its title changes only when one is given) and the lecture, in one
- * transaction. Returns the lecture's previous audio path, so the caller can delete that object.
+ * One transaction. Upserts the course (its title changes only when one is given) and the
+ * lecture, and invalidates everything derived from the lecture's previous recording: jobs
+ * (active ones are cancelled by deleting them, so progress starts from zero and a consumer still
+ * running one writes nothing, see job-guard.ts), transcript segments, artifacts, exports and
+ * thread links. A lecture is never moved to another course here: then nothing is written.
+ * `upload` names the multipart upload of the new recording, whose row goes with this write.
  */
-export async function saveIngest(db: Db, r: IngestRecord) {
+export async function saveIngest(db: Db, r: IngestRecord, upload?: UploadRef): Promise<IngestOutcome> {
+  const id = r.lectureId;
   const givenTitle = r.courseTitle ?? null;
   // A re-ingest replaces everything about the lecture but its creation time.
   const fields = {
@@ -130,10 +156,21 @@ export async function saveIngest(db: Db, r: IngestRecord) {
     size_bytes: r.sizeBytes,
     checksum_sha256: r.checksumSha256,
   };
-  const [, [lecture]] = await db.batch([
+  // Decided in SQL, as the batch cannot branch: the lecture is new or already in this course.
+  const proceed = sql`not exists (select 1 from ${lectures} where ${lectures.id} = ${id} and ${lectures.course_id} <> ${r.courseId})`;
+  const statements = [
+    // Concurrent ingests of one lecture queue here (even for a lecture not created yet), so each
+    // reads the previous state only after the one before it committed (READ COMMITTED).
+    db.execute(sql`select pg_advisory_xact_lock(${INGEST_LOCK}::int, hashtext(${id}))`),
+    // First among the writes: a stage saving results holds its job row, so this waits for it
+    // and everything it wrote is seen, and deleted, below.
+    db.delete(jobs).where(and(eq(jobs.lecture_id, id), proceed)),
+    db.select({ course_id: lectures.course_id, audio_path: lectures.audio_path, transcript_path: lectures.transcript_path }).from(lectures).where(eq(lectures.id, id)),
+    artifactPathsOf(db, id),
+    exportPathsOf(db, id),
     db
       .insert(courses)
-      .values({ id: r.courseId, title: r.courseTitle ?? r.courseId })
+      .select(sql`select ${r.courseId}::text, ${r.courseTitle ?? r.courseId}::text, now(), now() where ${proceed}`)
       .onConflictDoUpdate({
         target: courses.id,
         set: {
@@ -143,14 +180,36 @@ export async function saveIngest(db: Db, r: IngestRecord) {
       }),
     db
       .insert(lectures)
-      .values({ id: r.lectureId, ...fields })
-      .onConflictDoUpdate({ target: lectures.id, set: { ...fields, updated_at: sql`now()` } })
-      // A sub-select in RETURNING sees the table as it was before this statement.
-      .returning({
-        id: lectures.id,
-        created_at: lectures.created_at,
-        previous_audio_path: sql<string | null>`(select l.audio_path from ${lectures} l where l.id = ${r.lectureId})`,
-      }),
-  ]);
-  return { previousAudioPath: lecture?.previous_audio_path ?? null, createdAt: lecture!.created_at };
+      .values({ id, ...fields })
+      .onConflictDoUpdate({ target: lectures.id, set: { ...fields, updated_at: sql`now()` }, setWhere: sql`${lectures.course_id} = excluded.course_id` })
+      .returning({ created_at: lectures.created_at }),
+    clearTranscriptStatement(db, id, proceed),
+    clearArtifactsStatement(db, id, proceed),
+    clearExportsStatement(db, id, proceed),
+    ...unlinkLectureStatements(db, r.courseId, id, proceed),
+    ...(upload ? [forgetUploadStatement(db, upload, proceed)] : []),
+  ];
+  type Paths = { path: string }[];
+  type Previous = { course_id: string; audio_path: string | null; transcript_path: string | null }[];
+  const [, , [previous], artifactRows, exportRows, , [lecture]] = (await db.batch(statements as unknown as Parameters<Db["batch"]>[0])) as unknown as [
+    unknown,
+    unknown,
+    Previous,
+    Paths,
+    Paths,
+    unknown,
+    { created_at: string }[],
+  ];
+  // No row back: the lecture is in another course and the upsert's WHERE kept it as it was.
+  if (!lecture) return { saved: false, courseId: previous!.course_id };
+  return {
+    saved: true,
+    createdAt: lecture.created_at,
+    replaced: {
+      audioPath: previous?.audio_path ?? null,
+      transcriptPath: previous?.transcript_path ?? null,
+      artifactPaths: artifactRows.map((a) => a.path),
+      exportPaths: exportRows.map((e) => e.path),
+    },
+  };
 }

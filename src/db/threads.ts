@@ -2,8 +2,9 @@
  * Threads: concepts tracked across a course's lectures, with one evolution note and one
  * occurrence per (thread, lecture). Saving a lecture's concepts twice changes nothing.
  */
-import { and, asc, eq, inArray, notInArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, notInArray, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { Db } from "./client.ts";
+import { jobGuard, type JobClaim } from "./job-guard.ts";
 import { threadEvolutionNotes, threadOccurrences, threads } from "./schema.ts";
 
 export const courseThreadsForMatching = (db: Db, courseId: string) =>
@@ -33,39 +34,26 @@ export interface ThreadUpsert {
 /**
  * One batch (one transaction). The lecture's links are replaced: concepts it no longer has lose
  * its note, occurrence and reference (and a thread left with no lecture goes), then every
- * detected concept is upserted. Returns the thread id for each title key.
+ * detected concept is upserted. Returns the thread id for each title key. Given the generation
+ * job, nothing is written unless that job still runs under the same attempt (see job-guard.ts).
  */
-export async function saveLectureThreads(db: Db, courseId: string, lectureId: string, items: ThreadUpsert[]) {
+export async function saveLectureThreads(db: Db, courseId: string, lectureId: string, items: ThreadUpsert[], job?: JobClaim) {
+  const { lock, owned } = jobGuard(db, job);
   const keys = items.map((i) => i.titleKey);
   const stale = db
     .select({ id: threads.id })
     .from(threads)
     .where(and(eq(threads.course_id, courseId), keys.length ? notInArray(threads.title_key, keys) : undefined));
-  const mentions = sql`${threads.lecture_refs} @> ${JSON.stringify([lectureId])}::jsonb`;
-  const cleanup = [
-    db.delete(threadEvolutionNotes).where(and(eq(threadEvolutionNotes.lecture_id, lectureId), inArray(threadEvolutionNotes.thread_id, stale))),
-    db.delete(threadOccurrences).where(and(eq(threadOccurrences.lecture_id, lectureId), inArray(threadOccurrences.thread_id, stale))),
-    db
-      .update(threads)
-      .set({ lecture_refs: sql`${threads.lecture_refs} - ${lectureId}::text`, updated_at: sql`now()` })
-      .where(and(inArray(threads.id, stale), mentions)),
-    db.delete(threads).where(and(eq(threads.course_id, courseId), sql`${threads.lecture_refs} = '[]'::jsonb`)),
-  ];
+  const cleanup = [...lock, ...unlinkStatements(db, courseId, lectureId, stale, owned)];
   // A fixed order (by key) keeps concurrent generations of one course from deadlocking.
   const ordered = [...items].sort((a, b) => (a.titleKey < b.titleKey ? -1 : a.titleKey > b.titleKey ? 1 : 0));
   const statements = ordered.flatMap((item) => [
     db
       .insert(threads)
-      .values({
-        id: item.newId,
-        course_id: courseId,
-        title: item.title,
-        title_key: item.titleKey,
-        summary: item.summary,
-        status: item.complexityLevel > 2 ? "advanced" : "foundational",
-        complexity_level: item.complexityLevel,
-        lecture_refs: [lectureId],
-      })
+      .select(sql`select ${item.newId}::text, ${courseId}::text, ${item.title}::text, ${item.titleKey}::text, ${item.summary}::text,
+        ${item.complexityLevel > 2 ? "advanced" : "foundational"}::text, ${item.complexityLevel}::int, ${JSON.stringify([lectureId])}::jsonb,
+        now(), now()
+        where ${owned}`)
       .onConflictDoUpdate({
         target: [threads.course_id, threads.title_key],
         set: {
@@ -90,7 +78,7 @@ export async function saveLectureThreads(db: Db, courseId: string, lectureId: st
             created_at: sql<string>`now()`.as("created_at"),
           })
           .from(threads)
-          .where(and(eq(threads.course_id, courseId), eq(threads.title_key, item.titleKey))),
+          .where(and(eq(threads.course_id, courseId), eq(threads.title_key, item.titleKey), owned)),
       )
       .onConflictDoUpdate({
         target: [threadEvolutionNotes.thread_id, threadEvolutionNotes.lecture_id],
@@ -111,7 +99,7 @@ export async function saveLectureThreads(db: Db, courseId: string, lectureId: st
             captured_at: sql<string>`now()`.as("captured_at"),
           })
           .from(threads)
-          .where(and(eq(threads.course_id, courseId), eq(threads.title_key, item.titleKey))),
+          .where(and(eq(threads.course_id, courseId), eq(threads.title_key, item.titleKey), owned)),
       )
       .onConflictDoUpdate({
         target: [threadOccurrences.thread_id, threadOccurrences.lecture_id],
@@ -132,3 +120,28 @@ export async function saveLectureThreads(db: Db, courseId: string, lectureId: st
   }
   return ids;
 }
+
+/**
+ * Removes the lecture's notes, occurrences and references (only from the threads `only` lists,
+ * when given) and deletes the course's threads left with no lecture; all only when `when` holds.
+ */
+function unlinkStatements(db: Db, courseId: string, lectureId: string, only: SQLWrapper | undefined, when: SQL) {
+  const mentions = sql`${threads.lecture_refs} @> ${JSON.stringify([lectureId])}::jsonb`;
+  return [
+    db
+      .delete(threadEvolutionNotes)
+      .where(and(eq(threadEvolutionNotes.lecture_id, lectureId), only && inArray(threadEvolutionNotes.thread_id, only), when)),
+    db
+      .delete(threadOccurrences)
+      .where(and(eq(threadOccurrences.lecture_id, lectureId), only && inArray(threadOccurrences.thread_id, only), when)),
+    db
+      .update(threads)
+      .set({ lecture_refs: sql`${threads.lecture_refs} - ${lectureId}::text`, updated_at: sql`now()` })
+      .where(and(eq(threads.course_id, courseId), only && inArray(threads.id, only), mentions, when)),
+    db.delete(threads).where(and(eq(threads.course_id, courseId), sql`${threads.lecture_refs} = '[]'::jsonb`, when)),
+  ];
+}
+
+/** Every thread link of the lecture (a re-ingest), when `when` holds. */
+export const unlinkLectureStatements = (db: Db, courseId: string, lectureId: string, when: SQL = sql`true`) =>
+  unlinkStatements(db, courseId, lectureId, undefined, when);

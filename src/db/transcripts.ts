@@ -1,37 +1,35 @@
 /** Transcript segments: replaced as a whole when a lecture is transcribed again. */
-import { asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import type { TranscriptSegment } from "../domain/transcript.ts";
 import type { Db } from "./client.ts";
+import { jobGuard, type JobClaim } from "./job-guard.ts";
 import { lectures, transcriptSegments } from "./schema.ts";
 
-/** Rows per INSERT statement: keeps each statement well under Postgres' parameter limit. */
-const ROWS_PER_INSERT = 1000;
-
-export async function saveTranscript(db: Db, lectureId: string, transcriptPath: string, segments: TranscriptSegment[]) {
-  const inserts = [];
-  for (let i = 0; i < segments.length; i += ROWS_PER_INSERT) {
-    inserts.push(
-      db.insert(transcriptSegments).values(
-        segments.slice(i, i + ROWS_PER_INSERT).map((s, j) => ({
-          lecture_id: lectureId,
-          segment_index: i + j,
-          start_sec: s.startSec,
-          end_sec: s.endSec,
-          text: s.text,
-        })),
-      ),
-    );
-  }
-  // One transaction: the old segments never mix with the new ones.
+/**
+ * One transaction: the old segments never mix with the new ones. Given the transcription job,
+ * nothing is written unless that job still runs under the same attempt (see job-guard.ts).
+ */
+export async function saveTranscript(db: Db, lectureId: string, transcriptPath: string, segments: TranscriptSegment[], job?: JobClaim) {
+  const { lock, owned } = jobGuard(db, job);
+  // All segments travel as one JSON parameter, however long the lecture.
+  const rows = JSON.stringify(segments.map((s, i) => ({ i, s: s.startSec, e: s.endSec, t: s.text })));
   await db.batch([
-    db.delete(transcriptSegments).where(eq(transcriptSegments.lecture_id, lectureId)),
-    ...inserts,
+    ...lock,
+    clearTranscriptStatement(db, lectureId, owned),
+    db.insert(transcriptSegments).select(sql`
+      select ${lectureId}::text, r.i, r.s, r.e, r.t
+      from jsonb_to_recordset(${rows}::jsonb) as r(i int, s float8, e float8, t text)
+      where ${owned}`),
     db
       .update(lectures)
       .set({ status: "transcribed", transcript_path: transcriptPath, updated_at: sql`now()` })
-      .where(eq(lectures.id, lectureId)),
-  ]);
+      .where(and(eq(lectures.id, lectureId), owned)),
+  ] as unknown as Parameters<Db["batch"]>[0]);
 }
+
+/** Deletes the lecture's segments when `when` holds (for a batch that decides in SQL). */
+export const clearTranscriptStatement = (db: Db, lectureId: string, when: SQL = sql`true`) =>
+  db.delete(transcriptSegments).where(and(eq(transcriptSegments.lecture_id, lectureId), when));
 
 export const segmentsOf = (db: Db, lectureId: string) =>
   db

@@ -2,15 +2,18 @@
  * Ingest: a multipart upload is parsed as it streams (busboy), the file part goes straight to
  * storage in fixed-size parts while its SHA-256 and size are computed, and only then are the
  * course and lecture rows written. Nothing is held whole in memory, and a failed upload leaves
- * neither a row without its audio nor an object without its row.
+ * neither a row without its audio nor an object without its row. A multipart upload is recorded
+ * while open (src/db/uploads.ts), so one whose request died is aborted by the cron sweep.
+ * A re-ingest replaces the recording and drops everything derived from the old one.
  */
 import { Busboy, type BusboyFileStream } from "@fastify/busboy";
-import { saveIngest } from "../db/lectures.ts";
+import { saveIngest, type ReplacedMaterial } from "../db/lectures.ts";
+import { forgetUpload, recordUpload, type UploadRef } from "../db/uploads.ts";
 import { isPresetId } from "../domain/presets.ts";
 import { ApiError, validationFailed, type ValidationIssue } from "../lib/problem.ts";
 import { ID_PATTERN, ID_RULE } from "../lib/params.ts";
 import type { Services } from "../services.ts";
-import { writeJson } from "../storage/index.ts";
+import { writeJson, type MultipartHooks, type Storage } from "../storage/index.ts";
 
 export interface IngestResult {
   lectureId: string;
@@ -31,6 +34,8 @@ const ENVELOPE_BYTES = 1024 * 1024;
 const MAX_TEXT_FIELD = 64 * 1024;
 
 class UploadTooLarge extends Error {}
+/** Reading the request body failed: the client went away or its connection broke mid-upload. */
+class BodyInterrupted extends Error {}
 
 function tooLarge(limit: number) {
   return new ApiError(413, `The upload exceeds the ${Math.round(limit / (1024 * 1024))} MB limit (PLC_MAX_UPLOAD_MB).`);
@@ -121,25 +126,38 @@ interface ValidFields {
 
 const present = (v: string | undefined) => (v !== undefined && v.trim() !== "" ? v.trim() : undefined);
 
+/** Postgres text cannot hold NUL, and an unpaired surrogate is not text: refused before storing. */
+const storable = (v: string) => !v.includes("\u0000") && v.isWellFormed();
+const TEXT_FIELDS = ["course_id", "lecture_id", "preset_id", "title", "course_title", "duration_sec", "source_type"] as const;
+
 /** Field errors in the reference's order and vocabulary; the preset is checked afterwards (400). */
-function validateFields(fields: Fields, hasFile: boolean): { issues: ValidationIssue[]; valid?: ValidFields } {
+function validateFields(fields: Fields, file: { seen: boolean; filename?: string | null }): { issues: ValidationIssue[]; valid?: ValidFields } {
   const issues: ValidationIssue[] = [];
   const required = ["course_id", "lecture_id", "preset_id", "title"] as const;
   for (const name of required) {
     if (!present(fields[name])) issues.push({ loc: ["body", name], msg: "Field required", type: "missing" });
   }
+  // Fields that fail here get no further checks (their other messages would be misleading).
+  const broken = new Set<string>();
+  for (const name of TEXT_FIELDS) {
+    const value = fields[name];
+    if (value === undefined || storable(value)) continue;
+    broken.add(name);
+    issues.push({ loc: ["body", name], msg: "String must not contain NUL characters or unpaired surrogates", type: "value_error" });
+  }
+  const checked = (name: (typeof TEXT_FIELDS)[number]) => (broken.has(name) ? undefined : present(fields[name]));
   for (const name of ["course_id", "lecture_id"] as const) {
-    const value = present(fields[name]);
+    const value = checked(name);
     if (value && !ID_PATTERN.test(value))
       issues.push({ loc: ["body", name], msg: `String should be ${ID_RULE}`, type: "string_pattern_mismatch" });
   }
-  const title = present(fields.title);
+  const title = checked("title");
   if (title && title.length > 500) issues.push({ loc: ["body", "title"], msg: "String should have at most 500 characters", type: "string_too_long" });
-  const courseTitle = present(fields.course_title);
+  const courseTitle = checked("course_title");
   if (courseTitle && courseTitle.length > 500)
     issues.push({ loc: ["body", "course_title"], msg: "String should have at most 500 characters", type: "string_too_long" });
   let durationSec = 0;
-  const duration = present(fields.duration_sec);
+  const duration = checked("duration_sec");
   if (duration !== undefined) {
     if (!/^[+-]?\d+$/.test(duration))
       issues.push({ loc: ["body", "duration_sec"], msg: "Input should be a valid integer, unable to parse string as an integer", type: "int_parsing" });
@@ -147,9 +165,11 @@ function validateFields(fields: Fields, hasFile: boolean): { issues: ValidationI
       issues.push({ loc: ["body", "duration_sec"], msg: "Input should be between 0 and 86400 seconds", type: "value_error" });
     else durationSec = Number(duration);
   }
-  const sourceType = present(fields.source_type) ?? "upload";
+  const sourceType = checked("source_type") ?? "upload";
   if (sourceType.length > 32) issues.push({ loc: ["body", "source_type"], msg: "String should have at most 32 characters", type: "string_too_long" });
-  if (!hasFile) issues.push({ loc: ["body", "audio"], msg: "Field required", type: "missing" });
+  if (!file.seen) issues.push({ loc: ["body", "audio"], msg: "Field required", type: "missing" });
+  else if (file.filename && !storable(file.filename))
+    issues.push({ loc: ["body", "audio"], msg: "Filename must not contain NUL characters or unpaired surrogates", type: "value_error" });
   if (issues.length) return { issues };
   return {
     issues,
@@ -169,7 +189,9 @@ async function pumpBody(body: ReadableStream<Uint8Array>, busboy: InstanceType<t
   const reader = body.getReader();
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await reader.read().catch((error) => {
+        throw new BodyInterrupted(String((error as Error)?.message ?? error));
+      });
       if (done) break;
       if (!busboy.write(value)) {
         // Backpressure: wait until busboy (and the storage upload behind it) catches up.
@@ -185,14 +207,25 @@ async function pumpBody(body: ReadableStream<Uint8Array>, busboy: InstanceType<t
   }
 }
 
-export async function ingestLecture(services: Services, request: Request): Promise<IngestResult> {
+/**
+ * `ctx` keeps the Worker alive until the ingest has settled: a client that goes away mid-upload
+ * can get the handler cancelled, and the multipart upload must still be aborted and its row and
+ * object deleted.
+ */
+export function ingestLecture(services: Services, request: Request, ctx?: Pick<ExecutionContext, "waitUntil">): Promise<IngestResult> {
+  const work = ingest(services, request);
+  ctx?.waitUntil(work.catch(() => {}));
+  return work;
+}
+
+async function ingest(services: Services, request: Request): Promise<IngestResult> {
   const { config, storage, db } = services;
   const limit = config.maxUploadBytes;
   const contentType = request.headers.get("content-type");
   const declaredLength = Number(request.headers.get("content-length") ?? NaN);
 
   if (!contentType || !request.body) {
-    throw validationFailed(validateFields({}, false).issues);
+    throw validationFailed(validateFields({}, { seen: false }).issues);
   }
   // Refused without parsing. (Cancelling the body as well would spare the client the upload, but
   // through wrangler's dev proxy it sometimes loses the response, so the runtime drains it.)
@@ -213,6 +246,10 @@ export async function ingestLecture(services: Services, request: Request): Promi
   const fields: Fields = {};
   let upload: Promise<StoredUpload | null> | undefined;
   let fileSeen = false;
+  let fileName: string | null = null;
+  let fileStream: BusboyFileStream | undefined;
+  // The multipart upload in flight (recorded in the database), if the file needed one.
+  let multipart: UploadRef | undefined;
 
   const finished = new Promise<void>((resolve, reject) => {
     busboy.on("finish", () => resolve());
@@ -231,6 +268,7 @@ export async function ingestLecture(services: Services, request: Request): Promi
       return;
     }
     fileSeen = true;
+    fileName = filename ?? null;
     // Reject before storing anything when the fields already sent are enough to say no.
     const early = present(fields.preset_id);
     if (early && !isPresetId(early)) {
@@ -241,31 +279,52 @@ export async function ingestLecture(services: Services, request: Request): Promi
     const key = `audio/${crypto.randomUUID()}${extensionOf(filename ?? null)}`;
     const measure = measuring();
     const type = mimeType && mimeType !== "application/octet-stream" ? mimeType : null;
+    const hooks: MultipartHooks = {
+      async opened(uploadId) {
+        multipart = { key, uploadId };
+        await recordUpload(db, multipart);
+      },
+      // A completed upload's row goes with the lecture write (or after its object is deleted).
+      async closed(uploadId, outcome) {
+        if (outcome === "aborted") await forgetUpload(db, { key, uploadId });
+      },
+    };
+    fileStream = file;
     upload = storage
-      .putStream(key, toWebStream(file, limit).pipeThrough(measure.stream), type ?? undefined)
+      .putStream(key, toWebStream(file, limit).pipeThrough(measure.stream), type ?? undefined, hooks)
       .then(async () => ({ key, ...(await measure.result()), filename: filename ?? null, contentType: type }));
     upload.catch(() => {});
   });
 
   let stored: StoredUpload | null = null;
   const discard = async () => {
-    if (stored) await storage.delete(stored.key).catch(() => {});
+    if (!stored) return;
+    const deleted = await storage.delete(stored.key).then(
+      () => true,
+      () => false,
+    );
+    // An object that could not be deleted keeps its row: the sweep deletes it later.
+    if (deleted && multipart) await forgetUpload(db, multipart).catch(() => {});
   };
   try {
     await pumpBody(request.body, busboy, finished);
     await finished;
     stored = (await upload) ?? null;
   } catch (error) {
+    // busboy does not end the file part when the body fails: error it, so the storage upload
+    // stops (and aborts) instead of waiting for bytes that will never come.
+    fileStream?.destroy(error as Error);
     stored = (await upload?.catch(() => null)) ?? null;
     await discard();
     if (error instanceof UploadTooLarge) throw tooLarge(limit);
+    if (error instanceof BodyInterrupted) throw new ApiError(400, "The upload was interrupted before the whole body arrived.");
     // busboy's parse errors: the client sent a broken or truncated body.
     if (/Unexpected end of (form|multipart)|Malformed|boundary|Part terminated/i.test((error as Error)?.message ?? ""))
       throw new ApiError(400, "The multipart body is malformed or was cut off.");
     throw error;
   }
 
-  const { issues, valid } = validateFields(fields, fileSeen);
+  const { issues, valid } = validateFields(fields, { seen: fileSeen, filename: fileName });
   if (!valid) {
     await discard();
     throw validationFailed(issues);
@@ -281,24 +340,34 @@ export async function ingestLecture(services: Services, request: Request): Promi
   }
 
   const audioPath = storage.uri(stored.key);
-  let previousAudioPath: string | null;
+  let outcome: Awaited<ReturnType<typeof saveIngest>>;
   try {
-    ({ previousAudioPath } = await saveIngest(db, {
-      ...valid,
-      audioPath,
-      originalFilename: stored.filename,
-      contentType: stored.contentType,
-      sizeBytes: stored.size,
-      checksumSha256: stored.sha256,
-    }));
+    outcome = await saveIngest(
+      db,
+      {
+        ...valid,
+        audioPath,
+        originalFilename: stored.filename,
+        contentType: stored.contentType,
+        sizeBytes: stored.size,
+        checksumSha256: stored.sha256,
+      },
+      multipart,
+    );
   } catch (error) {
     await discard();
     throw error;
   }
-
-  // The replaced recording is no longer referenced by any row.
-  const previousKey = previousAudioPath && previousAudioPath !== audioPath ? storage.keyOf(previousAudioPath) : null;
-  if (previousKey) await storage.delete(previousKey).catch(() => {});
+  if (!outcome.saved) {
+    await discard();
+    throw new ApiError(
+      409,
+      `Lecture ${valid.lectureId} belongs to course ${outcome.courseId}; an upload cannot move it to course ${valid.courseId}. Upload it with course_id ${outcome.courseId}, or use a new lecture_id.`,
+    );
+  }
+  // Awaited before answering, so a stage started after the response never has its new objects
+  // (at the same deterministic keys) deleted by this cleanup.
+  await deleteReplaced(storage, valid.lectureId, outcome.replaced, audioPath);
 
   const metadataKey = `metadata/${valid.lectureId}.json`;
   const now = new Date().toISOString();
@@ -322,4 +391,20 @@ export async function ingestLecture(services: Services, request: Request): Promi
   }).catch((error) => console.error(JSON.stringify({ level: "warn", msg: "metadata write failed", lectureId: valid.lectureId, error: String(error) })));
 
   return { lectureId: valid.lectureId, metadataPath: storage.uri(metadataKey), audioPath };
+}
+
+/** The objects of a replaced recording and of everything derived from it; no row references them. */
+async function deleteReplaced(storage: Storage, lectureId: string, replaced: ReplacedMaterial, audioPath: string) {
+  const uris = [replaced.transcriptPath, ...replaced.artifactPaths, ...replaced.exportPaths];
+  if (replaced.audioPath !== audioPath) uris.push(replaced.audioPath);
+  const keys = uris.map((uri) => (uri ? storage.keyOf(uri) : null)).filter((key) => key !== null);
+  // The export stage's manifest has no row of its own.
+  if (replaced.exportPaths.length) keys.push(`exports/${lectureId}.json`);
+  await Promise.all(
+    [...new Set(keys)].map((key) =>
+      storage.delete(key).catch((error) =>
+        console.error(JSON.stringify({ level: "warn", msg: "replaced object not deleted", lectureId, key, error: String(error) })),
+      ),
+    ),
+  );
 }

@@ -13,6 +13,17 @@ export interface StoredObject {
   contentType?: string;
 }
 
+/**
+ * Told about a multipart upload's lifecycle, for a caller that keeps its own record of uploads in
+ * flight (the storage layer knows nothing of the database).
+ */
+export interface MultipartHooks {
+  /** The upload was opened. No part is sent before this resolves; a rejection aborts the upload. */
+  opened(uploadId: string): Promise<void>;
+  /** The upload was completed, or aborted after a failure (not called when even the abort failed). */
+  closed(uploadId: string, outcome: "completed" | "aborted"): Promise<void>;
+}
+
 export interface Storage {
   readonly mode: "r2" | "s3";
   /** The URI stored in rows and shown in responses. */
@@ -21,7 +32,9 @@ export interface Storage {
   keyOf(uri: string): string | null;
   put(key: string, data: string | Uint8Array, contentType?: string): Promise<void>;
   /** Streams an upload of unknown length with bounded memory (multipart above one part). */
-  putStream(key: string, stream: ReadableStream<Uint8Array>, contentType?: string): Promise<{ size: number }>;
+  putStream(key: string, stream: ReadableStream<Uint8Array>, contentType?: string, hooks?: MultipartHooks): Promise<{ size: number }>;
+  /** Aborts a multipart upload left open; one that no longer exists (aborted, completed) is done. */
+  abortMultipart(key: string, uploadId: string): Promise<void>;
   get(key: string): Promise<StoredObject | null>;
   delete(key: string): Promise<void>;
   /** A time-limited GET URL (s3 mode); null where downloads go through the Worker (r2 mode). */

@@ -14,7 +14,7 @@ export function createR2Storage({ bucket, bucketName }: R2Config): Storage {
       await bucket.put(key, data, contentType ? { httpMetadata: { contentType } } : undefined);
     },
 
-    async putStream(key, stream, contentType) {
+    async putStream(key, stream, contentType, hooks) {
       const httpMetadata = contentType ? { contentType } : undefined;
       const parts = fixedSizeParts(stream);
       const first = await parts.next();
@@ -30,6 +30,7 @@ export function createR2Storage({ bucket, bucketName }: R2Config): Storage {
       }
       const upload = await bucket.createMultipartUpload(key, { httpMetadata });
       try {
+        await hooks?.opened(upload.uploadId);
         const uploaded: R2UploadedPart[] = [];
         let size = 0;
         let partNumber = 1;
@@ -42,12 +43,26 @@ export function createR2Storage({ bucket, bucketName }: R2Config): Storage {
           size += part.byteLength;
         }
         await upload.complete(uploaded);
+        await hooks?.closed(upload.uploadId, "completed").catch(() => {});
         return { size };
       } catch (error) {
-        await upload.abort().catch(() => {});
+        const aborted = await upload.abort().then(
+          () => true,
+          () => false,
+        );
+        if (aborted) await hooks?.closed(upload.uploadId, "aborted").catch(() => {});
         throw error;
       } finally {
         await parts.return(undefined).catch(() => {});
+      }
+    },
+
+    async abortMultipart(key, uploadId) {
+      try {
+        await bucket.resumeMultipartUpload(key, uploadId).abort();
+      } catch (error) {
+        // R2 error 10024: the upload no longer exists, which is what aborting it asks for.
+        if (!/\(10024\)/.test(String((error as Error)?.message))) throw error;
       }
     },
 

@@ -5,7 +5,7 @@
  */
 import { AwsClient } from "aws4fetch";
 import type { StorageConfig } from "../config.ts";
-import { fixedSizeParts, type Storage } from "./index.ts";
+import { fixedSizeParts, type MultipartHooks, type Storage } from "./index.ts";
 
 type S3Config = Extract<StorageConfig, { mode: "s3" }>;
 
@@ -164,16 +164,21 @@ export function createS3Storage(config: S3Config): Storage {
     }
   }
 
+  /** An upload that no longer exists (NoSuchUpload: aborted or completed) counts as aborted. */
   async function abortUpload(url: string, uploadId: string): Promise<void> {
-    // Best effort: a failed abort leaves parts that a bucket lifecycle rule cleans up; the
-    // original error is the one worth reporting.
-    const response = await send(`${url}?uploadId=${encodeURIComponent(uploadId)}`, { method: "DELETE" }, "abort multipart upload").catch(
-      () => null,
-    );
-    if (response) await discard(response);
+    const response = await send(`${url}?uploadId=${encodeURIComponent(uploadId)}`, { method: "DELETE" }, "abort multipart upload");
+    if (response.ok) return discard(response);
+    const error = await failure(response, "abort multipart upload");
+    if (response.status === 404 && error.s3Code === "NoSuchUpload") return;
+    throw error;
   }
 
-  async function putStream(key: string, stream: ReadableStream<Uint8Array>, contentType?: string): Promise<{ size: number }> {
+  async function putStream(
+    key: string,
+    stream: ReadableStream<Uint8Array>,
+    contentType?: string,
+    hooks?: MultipartHooks,
+  ): Promise<{ size: number }> {
     const url = objectUrl(key);
     const parts = fixedSizeParts(stream);
     try {
@@ -187,6 +192,7 @@ export function createS3Storage(config: S3Config): Storage {
       }
       const uploadId = await createUpload(url, contentType);
       try {
+        await hooks?.opened(uploadId);
         const etags: string[] = [];
         let size = 0;
         const pushPart = async (part: Uint8Array) => {
@@ -197,9 +203,16 @@ export function createS3Storage(config: S3Config): Storage {
         await pushPart(second.value);
         for await (const part of parts) await pushPart(part);
         await completeUpload(url, uploadId, etags);
+        await hooks?.closed(uploadId, "completed").catch(() => {});
         return { size };
       } catch (error) {
-        await abortUpload(url, uploadId);
+        // Best effort: the original error is the one worth reporting. An upload whose abort
+        // failed stays open for the caller's sweep (or a bucket lifecycle rule) to clean up.
+        const aborted = await abortUpload(url, uploadId).then(
+          () => true,
+          () => false,
+        );
+        if (aborted) await hooks?.closed(uploadId, "aborted").catch(() => {});
         throw error;
       }
     } finally {
@@ -251,6 +264,7 @@ export function createS3Storage(config: S3Config): Storage {
     keyOf: (uri) => (uri.startsWith(uriPrefix) && uri.length > uriPrefix.length ? uri.slice(uriPrefix.length) : null),
     put,
     putStream,
+    abortMultipart: (key, uploadId) => abortUpload(objectUrl(key), uploadId),
     get,
     delete: remove,
     presignGet,

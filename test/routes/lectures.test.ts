@@ -1,7 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, json, uid } from "../support/http.ts";
+import hashTables from "../fixtures/lectures/hash-tables.txt?raw";
+import membranes from "../fixtures/lectures/cell-membranes.txt?raw";
+import transport from "../fixtures/lectures/membrane-transport-2.txt?raw";
+import { execSql, jobRow, queuedJob, sql } from "../support/jobs.ts";
 import { ingest, ingestOk, post, SHORT_TRANSCRIPT, transcribedLecture, waitForJob } from "../support/lectures.ts";
+import { multipartBody, utf16le, type RawPart } from "../support/multipart.ts";
 
 const bucket = env.BUCKET as R2Bucket;
 
@@ -400,3 +405,201 @@ describe("lecture read models after the pipeline (inline mode)", () => {
   });
 });
 
+
+describe("POST /lectures/ingest: re-ingest of an existing lecture", () => {
+  const inline = { PLC_INLINE_JOBS: "1" };
+
+  async function runPipeline(lectureId: string) {
+    for (const stage of ["transcribe", "generate", "export"]) {
+      const body = await json(await post(`/lectures/${lectureId}/${stage}`, stage === "generate" ? {} : undefined, inline));
+      expect(body.status, JSON.stringify(body)).toBe("completed");
+    }
+  }
+
+  async function keysUnder(prefix: string): Promise<string[]> {
+    return (await bucket.list({ prefix })).objects.map((o) => o.key);
+  }
+
+  it("replaces the recording and removes everything derived from the old one", async () => {
+    const courseId = uid("course");
+    const lectureId = uid("lec");
+    const other = uid("lec");
+    await ingestOk({ courseId, lectureId, file: new Blob([membranes]), filename: "v1.txt" });
+    await ingestOk({ courseId, lectureId: other, file: new Blob([transport]), filename: "other.txt" });
+    await runPipeline(lectureId);
+    await runPipeline(other);
+    const threadsBefore = (await json(await call(`/courses/${courseId}/threads`))).threads;
+    expect(threadsBefore.some((t: any) => t.lecture_refs.includes(lectureId))).toBe(true);
+    const old = await json(await call(`/lectures/${lectureId}`));
+    for (const prefix of [`transcripts/${lectureId}.json`, `artifacts/${lectureId}/`, `exports/${lectureId}/`])
+      expect(await keysUnder(prefix)).not.toEqual([]);
+
+    const second = await ingestOk({ courseId, lectureId, file: new Blob([hashTables]), filename: "v2.txt" });
+
+    const lecture = await json(await call(`/lectures/${lectureId}`));
+    expect(lecture).toMatchObject({ status: "uploaded", transcript_path: null, audio_path: second.audioPath, original_filename: "v2.txt" });
+    expect(lecture.created_at).toBe(old.created_at);
+    const progress = await json(await call(`/lectures/${lectureId}/progress`));
+    expect(progress).toMatchObject({ lectureStatus: "uploaded", overallStatus: "not_started", progressPercent: 0, completedStageCount: 0 });
+    const summary = await json(await call(`/lectures/${lectureId}/summary`));
+    expect(summary).toMatchObject({ artifactCount: 0, exportCount: 0, overallStatus: "not_started", progressPercent: 0 });
+    expect((await json(await call(`/lectures/${lectureId}/jobs`))).jobs).toEqual([]);
+    const artifacts = await json(await call(`/lectures/${lectureId}/artifacts`));
+    expect(artifacts).toMatchObject({ artifactRecords: [], exportRecords: [], artifacts: {} });
+    expect((await call(`/exports/${lectureId}/pdf`)).status).toBe(404);
+    const course = await json(await call(`/courses/${courseId}/progress`));
+    expect(course.lectures.find((l: any) => l.lectureId === lectureId)).toMatchObject({ overallStatus: "not_started", progressPercent: 0 });
+
+    // Thread links of the old recording are gone; threads only it had go too, the other lecture's stay.
+    const threadsAfter = (await json(await call(`/courses/${courseId}/threads`))).threads;
+    expect(threadsAfter.length).toBeGreaterThan(0);
+    for (const thread of threadsAfter) {
+      expect(thread.lecture_refs).toEqual([other]);
+      expect(thread.evolution_notes.map((n: any) => n.lecture_id)).toEqual([other]);
+      expect(thread.occurrences.map((o: any) => o.lecture_id)).toEqual([other]);
+    }
+    expect(threadsAfter.length).toBe(threadsBefore.filter((t: any) => t.lecture_refs.includes(other)).length);
+    const segments = await execSql(sql`select count(*)::int as n from transcript_segments where lecture_id = ${lectureId}`);
+    expect((segments as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(0);
+
+    // The old objects are gone from storage; the other lecture's are not.
+    expect(await bucket.head(old.audio_path.replace("r2://pegasus-media/", ""))).toBeNull();
+    for (const prefix of [`transcripts/${lectureId}.json`, `artifacts/${lectureId}/`, `exports/${lectureId}/`, `exports/${lectureId}.json`])
+      expect(await keysUnder(prefix)).toEqual([]);
+    expect(await keysUnder(`artifacts/${other}/`)).toHaveLength(5);
+
+    // Generating now finds no transcript instead of the old one; after transcription it uses the new one.
+    const generate = await json(await post(`/lectures/${lectureId}/generate`, {}, inline));
+    expect(generate.status).toBe("failed");
+    expect((await json(await call(`/jobs/${generate.jobId}`))).error).toBe("Transcript not found. Run transcription first.");
+    await runPipeline(lectureId);
+    const regenerated = await json(await call(`/lectures/${lectureId}/artifacts?artifact_type=summary`));
+    expect(JSON.stringify(regenerated.artifacts.summary).toLowerCase()).toContain("hash");
+    expect(JSON.stringify(regenerated.artifacts.summary).toLowerCase()).not.toContain("phospholipid");
+  });
+
+  it("cancels the old recording's active jobs: they are removed and progress starts from zero", async () => {
+    const lectureId = uid("lec");
+    const courseId = uid("course");
+    await ingestOk({ courseId, lectureId });
+    await post(`/lectures/${lectureId}/transcribe`, undefined, inline);
+    // A queued job with no consumer yet (no queue message), and one "running" elsewhere.
+    const queued = await queuedJob(lectureId, "generation", { courseId, presetId: "exam-mode" });
+    const running = await queuedJob(lectureId, "export");
+    await execSql(sql`update jobs set status = 'running', attempt = 1, started_at = now() where id = ${running.id}`);
+
+    await ingestOk({ courseId, lectureId, file: new Blob(["A corrected recording of the lecture."]), filename: "fixed.txt" });
+    expect(await jobRow(queued.id)).toBeNull();
+    expect(await jobRow(running.id)).toBeNull();
+    const progress = await json(await call(`/lectures/${lectureId}/progress`));
+    expect(progress).toMatchObject({ overallStatus: "not_started", progressPercent: 0, hasFailedStage: false });
+    // A new job of the same stage is not deduplicated against the cancelled one.
+    const again = await json(await post(`/lectures/${lectureId}/generate`, {}));
+    expect(again.deduplicated).toBeUndefined();
+    expect(again.jobId).not.toBe(queued.id);
+  });
+
+  it("refuses to move a lecture to another course, storing and losing nothing", async () => {
+    const courseId = uid("course");
+    const lectureId = uid("lec");
+    await ingestOk({ courseId, lectureId, courseTitle: "Biology" });
+    await post(`/lectures/${lectureId}/transcribe`, undefined, inline);
+    const before = await json(await call(`/lectures/${lectureId}`));
+    const audioBefore = await audioKeys();
+
+    const otherCourse = uid("course");
+    const res = await ingest({ courseId: otherCourse, lectureId, courseTitle: "Chemistry", file: new Blob(["Another lecture."]) });
+    expect(res.status).toBe(409);
+    expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    const problem = await json(res);
+    expect(problem.detail).toBe(
+      `Lecture ${lectureId} belongs to course ${courseId}; an upload cannot move it to course ${otherCourse}. Upload it with course_id ${courseId}, or use a new lecture_id.`,
+    );
+
+    expect(await json(await call(`/lectures/${lectureId}`))).toEqual(before);
+    expect(before.status).toBe("transcribed");
+    expect(await audioKeys()).toEqual(audioBefore);
+    expect((await call(`/courses/${otherCourse}`)).status).toBe(404);
+    expect((await json(await call(`/courses/${courseId}`))).title).toBe("Biology");
+    expect((await json(await call(`/lectures/${lectureId}/progress`))).completedStageCount).toBe(1);
+  });
+
+  it("keeps exactly one audio object when ingests of one lecture race (PostgreSQL: really concurrent)", async () => {
+    const courseId = uid("course");
+    const otherCourse = uid("course");
+    const lectureId = uid("lec");
+    // A file extension of its own tells this test's audio objects apart from other tests'.
+    const ext = `r${crypto.randomUUID().slice(0, 8)}`;
+    const mine = async () => {
+      const keys: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await bucket.list({ prefix: "audio/", cursor });
+        keys.push(...page.objects.map((o) => o.key).filter((k) => k.endsWith(`.${ext}`)));
+        cursor = page.truncated ? page.cursor : undefined;
+      } while (cursor);
+      return keys;
+    };
+    // First round: the lecture does not exist yet; second round: it does. Half the racers name
+    // another course, so without a lock their upserts would not even queue behind one course row.
+    for (const round of [1, 2]) {
+      const courses = Array.from({ length: 8 }, (_, i) => (i % 2 ? otherCourse : courseId));
+      const results = await Promise.all(
+        courses.map((c, i) => ingest({ courseId: c, lectureId, file: new Blob([`Round ${round}, take ${i}.`]), filename: `take${i}.${ext}` })),
+      );
+      const lecture = await json(await call(`/lectures/${lectureId}`));
+      expect(await mine(), `round ${round}`).toEqual([lecture.audio_path.replace("r2://pegasus-media/", "")]);
+      // Whichever course won the first round keeps the lecture: the others are refused.
+      const statuses = results.map((r) => r.status);
+      expect(statuses, `round ${round}`).toEqual(courses.map((c) => (c === lecture.course_id ? 200 : 409)));
+    }
+  });
+
+  it("answers 422 for NUL characters or unpaired surrogates in text fields and the filename", async () => {
+    const before = await audioKeys();
+    const nul: [Partial<Parameters<typeof ingest>[0]>, string][] = [
+      [{ title: "Cell\u0000Membranes" }, "title"],
+      [{ courseTitle: "Bio\u0000logy" }, "course_title"],
+      [{ sourceType: "up\u0000load" }, "source_type"],
+      [{ lectureId: "lec\u0000x" }, "lecture_id"],
+      [{ presetId: "exam-mode\u0000" }, "preset_id"],
+    ];
+    for (const [fields, name] of nul) {
+      const res = await ingest({ courseId: uid("c"), lectureId: uid("l"), ...fields });
+      expect(res.status, name).toBe(422);
+      expect((await json(res)).errors, name).toEqual([
+        { loc: ["body", name], msg: "String must not contain NUL characters or unpaired surrogates", type: "value_error" },
+      ]);
+    }
+    const filename = await ingest({ courseId: uid("c"), lectureId: uid("l"), filename: "lec\u0000ture.txt" });
+    expect(filename.status).toBe(422);
+    expect((await json(filename)).errors).toEqual([
+      { loc: ["body", "audio"], msg: "Filename must not contain NUL characters or unpaired surrogates", type: "value_error" },
+    ]);
+
+    // FormData sends UTF-8 only; a part in UTF-16 can carry an unpaired surrogate.
+    const fields = (title: RawPart, disposition = 'filename="a.txt"') =>
+      multipartBody([
+        { name: "course_id", value: uid("c") },
+        { name: "lecture_id", value: uid("l") },
+        { name: "preset_id", value: "exam-mode" },
+        title,
+        { name: "audio", value: SHORT_TRANSCRIPT, disposition, contentType: "text/plain" },
+      ]);
+    const send = ({ body, contentType }: ReturnType<typeof multipartBody>) =>
+      call("/lectures/ingest", { method: "POST", body, headers: { "content-type": contentType } });
+    const surrogate = await send(fields({ name: "title", value: utf16le("Broken \ud800 title"), contentType: "text/plain; charset=utf-16le" }));
+    expect(surrogate.status).toBe(422);
+    expect((await json(surrogate)).errors).toEqual([
+      { loc: ["body", "title"], msg: "String must not contain NUL characters or unpaired surrogates", type: "value_error" },
+    ]);
+    const badName = await send(fields({ name: "title", value: "Fine" }, "filename*=utf-16le''%00%DCx%00.%00t%00x%00t%00"));
+    expect(badName.status).toBe(422);
+    expect((await json(badName)).errors[0].loc).toEqual(["body", "audio"]);
+    // The same encoding with a proper pair is accepted.
+    const paired = await send(fields({ name: "title", value: utf16le("Fine \ud83d\ude00 title"), contentType: "text/plain; charset=utf-16le" }));
+    expect(paired.status).toBe(200);
+    expect((await json(await call(`/lectures/${(await json(paired)).lectureId}`))).title).toBe("Fine \u{1F600} title");
+    expect((await audioKeys()).length).toBe(before.length + 1);
+  });
+});

@@ -274,6 +274,92 @@ describe("s3 storage: putStream", () => {
   });
 });
 
+describe("s3 storage: multipart hooks and abortMultipart", () => {
+  /** Hooks that record what they are told. */
+  function recorder() {
+    const events: string[] = [];
+    const hooks = {
+      async opened(uploadId: string) {
+        events.push(`opened ${uploadId}`);
+      },
+      async closed(uploadId: string, outcome: string) {
+        events.push(`${outcome} ${uploadId}`);
+      },
+    };
+    return { events, hooks };
+  }
+
+  it("tells the caller the upload id when a multipart upload opens and completes", async () => {
+    const storage = s3();
+    const { events, hooks } = recorder();
+    await storage.putStream("hooked.bin", chunked(patterned(17 * MiB)), undefined, hooks);
+    expect(events).toHaveLength(2);
+    const id = events[0]!.replace("opened ", "");
+    expect(events).toEqual([`opened ${id}`, `completed ${id}`]);
+    // A single part needs no multipart upload: no hooks.
+    const single = recorder();
+    await storage.putStream("small.bin", chunked(patterned(MiB)), undefined, single.hooks);
+    expect(single.events).toEqual([]);
+  });
+
+  it("reports the abort after a failure, and aborts when the caller cannot record the upload", async () => {
+    const storage = s3();
+    const { events, hooks } = recorder();
+    let sent = 0;
+    const failing = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 17 * MiB) return controller.error(new Error("client went away"));
+        controller.enqueue(patterned(MiB));
+        sent += MiB;
+      },
+    });
+    await expect(storage.putStream("cut.bin", failing, undefined, hooks)).rejects.toThrow("client went away");
+    const id = events[0]!.replace("opened ", "");
+    expect(events).toEqual([`opened ${id}`, `aborted ${id}`]);
+    expect((await openUploads()).map((u) => u.uploadId)).not.toContain(id);
+
+    let refusedId = "";
+    const refusing = {
+      async opened(uploadId: string) {
+        refusedId = uploadId;
+        throw new Error("database down");
+      },
+      async closed() {},
+    };
+    await expect(storage.putStream("unrecorded.bin", chunked(patterned(17 * MiB)), undefined, refusing)).rejects.toThrow("database down");
+    expect(refusedId).not.toBe("");
+    expect((await openUploads()).map((u) => u.uploadId)).not.toContain(refusedId);
+    expect(await storage.get("unrecorded.bin")).toBeNull();
+  });
+
+  it("abortMultipart aborts an open upload and accepts one that is already gone", async () => {
+    const storage = s3();
+    let uploadId = "";
+    const stalled = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(patterned(MiB));
+      },
+    });
+    // Open an upload through putStream and abort it from outside while it streams.
+    const streaming = storage.putStream(
+      "stalled.bin",
+      stalled,
+      undefined,
+      {
+        async opened(id) {
+          uploadId = id;
+          await storage.abortMultipart("stalled.bin", id);
+        },
+        async closed() {},
+      },
+    );
+    await expect(streaming).rejects.toMatchObject({ s3Code: "NoSuchUpload" });
+    expect((await openUploads()).map((u) => u.uploadId)).not.toContain(uploadId);
+    await storage.abortMultipart("stalled.bin", uploadId); // gone: no error
+    await expect(s3({ bucket: "no-such-bucket" }).abortMultipart("x.bin", uploadId)).rejects.toMatchObject({ name: "S3Error", status: 404 });
+  });
+});
+
 describe("s3 storage: presigned GET", () => {
   it("fetches the object's bytes and type without credentials", async () => {
     const storage = s3();
