@@ -6,7 +6,7 @@ import { HTTPException } from "hono/http-exception";
 import { cors } from "hono/cors";
 import { parseCorsOrigins } from "./config.ts";
 import type { AppContext, AppEnv } from "./context.ts";
-import { isDatabaseUnavailable } from "./db/client.ts";
+import { isDatabaseUnavailable, isTransientConflict } from "./db/client.ts";
 import { jsonBodyLimit } from "./lib/json-body.ts";
 import { ApiError, problemResponse, validationProblem } from "./lib/problem.ts";
 import { requestId } from "./lib/request-id.ts";
@@ -54,6 +54,10 @@ function handleError(error: Error, c: AppContext): Response {
   if (isDatabaseUnavailable(error)) {
     console.error(JSON.stringify({ level: "error", msg: "database unavailable", requestId: c.get("requestId") }));
     return problemResponse(c, 503, "The database is unavailable right now; try again shortly.", { headers: { "Retry-After": "5" } });
+  }
+  if (isTransientConflict(error)) {
+    console.error(JSON.stringify({ level: "warn", msg: "transaction conflict", requestId: c.get("requestId") }));
+    return problemResponse(c, 503, "The request collided with a concurrent change to the same data; retry it.", { headers: { "Retry-After": "1" } });
   }
   if (error instanceof S3Error && error.status >= 500) {
     console.error(JSON.stringify({ level: "error", msg: "storage unavailable", requestId: c.get("requestId"), error: error.message }));

@@ -50,3 +50,11 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (typeof e.code === "string" && /^(08|57P)/.test(e.code)) return true;
   return isDatabaseUnavailable(e.cause, depth + 1);
 }
+
+/** Two transactions collided (serialization failure, deadlock): the same request will succeed if retried. */
+export function isTransientConflict(error: unknown, depth = 0): boolean {
+  if (depth > 3 || typeof error !== "object" || error === null) return false;
+  const e = error as { code?: unknown; cause?: unknown };
+  if (e.code === "40001" || e.code === "40P01") return true;
+  return isTransientConflict(e.cause, depth + 1);
+}

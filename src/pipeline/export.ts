@@ -65,7 +65,7 @@ export async function runExport(services: Services, job: JobRow) {
     await storage.put(key, body, format.contentType);
     exportPaths[type] = storage.uri(key);
   }
-  await saveExportRecords(db, lecture.id, exportPaths);
+  await saveExportRecords(db, lecture.id, exportPaths, job);
 
   const manifest = { lectureId: lecture.id, exportDir: storage.uri(exportDir), exportPaths };
   await writeJson(storage, `exports/${lecture.id}.json`, manifest);

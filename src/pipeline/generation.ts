@@ -104,7 +104,7 @@ export async function runGeneration(services: Services, job: JobRow) {
       artifactId: `${lectureId}-summary`,
     };
   });
-  const threadIds = await saveLectureThreads(db, params.courseId, lectureId, upserts);
+  const threadIds = await saveLectureThreads(db, params.courseId, lectureId, upserts, job);
   const threadRefs = [...new Set(threadIds.values())];
 
   // Key terms that are threads point at them.
@@ -144,6 +144,7 @@ export async function runGeneration(services: Services, job: JobRow) {
       summaryOverview: type === "summary" ? content.summary.overview : null,
       summarySectionCount: type === "summary" ? content.summary.sections.length : null,
     })),
+    job,
   );
 
   return {

@@ -86,6 +86,6 @@ export async function runTranscription(services: Services, job: JobRow) {
   const transcriptKey = `transcripts/${lecture.id}.json`;
   await writeJson(storage, transcriptKey, transcript);
   const transcriptPath = storage.uri(transcriptKey);
-  await saveTranscript(db, lecture.id, transcriptPath, parsed.segments);
+  await saveTranscript(db, lecture.id, transcriptPath, parsed.segments, job);
   return { lectureId: lecture.id, transcriptPath, segmentCount: parsed.segments.length, language: parsed.language, engine };
 }

@@ -224,14 +224,16 @@ lectureRoutes.openAPIRegistry.registerPath({
   path: "/lectures/ingest",
   tags,
   summary: "Upload a lecture recording (or transcript), streamed to storage",
+  description:
+    "Creates the lecture, or re-ingests it: the new recording replaces the old one and everything derived from it (transcript, artifacts, exports, thread links, jobs) is removed, so progress starts from zero. A lecture stays in its course: an upload naming another course is a 409.",
   request: { body: { content: { "multipart/form-data": { schema: IngestFormSchema } }, required: true } },
   responses: {
     200: jsonContent(IngestResultSchema, "Stored; the course and lecture rows are upserted."),
-    ...problemResponses(400, 413, 422),
+    ...problemResponses(400, 409, 413, 422),
     415: { description: "Not multipart/form-data." },
   },
 });
-lectureRoutes.post("/lectures/ingest", async (c) => c.json(await ingestLecture(services(c), c.req.raw), 200));
+lectureRoutes.post("/lectures/ingest", async (c) => c.json(await ingestLecture(services(c), c.req.raw, c.executionCtx), 200));
 
 lectureRoutes
   .openapi(list, async (c) => {

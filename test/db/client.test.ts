@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { callWith, json, uid } from "../support/http.ts";
 import { ingestOk } from "../support/lectures.ts";
+import { isDatabaseUnavailable, isTransientConflict } from "../../src/db/client.ts";
 import { deliver, jobRow, queuedJob } from "../support/jobs.ts";
 
 const silentDatabase = () => ({ NEON_FETCH_ENDPOINT: `${env.TEST_FAULT_PROXY}/hang/sql`, DATABASE_TIMEOUT_MS: "300" });
@@ -35,5 +36,24 @@ describe("database deadline", () => {
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages.map((m) => m.msgId)).toEqual(ids);
     expect(await jobRow(job.id)).toMatchObject({ status: "queued", attempt: 0 });
+  });
+});
+
+describe("database error kinds", () => {
+  const wrapped = (code: string) => Object.assign(new Error("Failed query: update ..."), { cause: Object.assign(new Error("x"), { code }) });
+
+  it.each(["40001", "40P01"])("SQLSTATE %s is a transient conflict: the request may simply be retried", (code) => {
+    expect(isTransientConflict(wrapped(code))).toBe(true);
+    expect(isDatabaseUnavailable(wrapped(code))).toBe(false);
+  });
+
+  it.each(["08006", "57P01"])("SQLSTATE %s means the database is unavailable", (code) => {
+    expect(isDatabaseUnavailable(wrapped(code))).toBe(true);
+    expect(isTransientConflict(wrapped(code))).toBe(false);
+  });
+
+  it("a constraint violation is neither", () => {
+    expect(isDatabaseUnavailable(wrapped("23505"))).toBe(false);
+    expect(isTransientConflict(wrapped("23505"))).toBe(false);
   });
 });
