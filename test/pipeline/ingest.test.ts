@@ -45,3 +45,28 @@ describe("ingest: an upload cut off mid-body", () => {
     await expectAborted(lectureId, ext, opened());
   });
 });
+
+describe("ingest: an upload declared too large", () => {
+  it("answers 413 from Content-Length alone, without reading the body", async () => {
+    let pulled = 0;
+    const chunk = new Uint8Array(64 * 1024);
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    const declared = 101 * 1024 * 1024 + 2 * 1024 * 1024; // over the 100 MB limit plus the envelope
+    const request = new Request("http://pegasus.test/lectures/ingest", {
+      method: "POST",
+      body,
+      headers: { "content-type": "multipart/form-data; boundary=x", "content-length": String(declared) },
+      duplex: "half",
+    } as RequestInit);
+    const res = await worker.fetch(request, env, createExecutionContext());
+    expect(res.status).toBe(413);
+    expect((await json(res)).detail).toMatch(/exceeds the 100 MB limit/);
+    // Only what a stream buffers ahead of its reader, never the declared 103 MiB.
+    expect(pulled).toBeLessThanOrEqual(chunk.byteLength);
+  });
+});
