@@ -2,6 +2,7 @@
  * Threads: concepts tracked across a course's lectures, with one evolution note and one
  * occurrence per (thread, lecture). Saving a lecture's concepts twice changes nothing.
  */
+import { ADVANCED_LEVEL, threadStatus } from "../domain/threads/levels.ts";
 import { and, asc, eq, inArray, notInArray, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { jobGuard, type JobClaim } from "./job-guard.ts";
@@ -51,7 +52,7 @@ export async function saveLectureThreads(db: Db, courseId: string, lectureId: st
     db
       .insert(threads)
       .select(sql`select ${item.newId}::text, ${courseId}::text, ${item.title}::text, ${item.titleKey}::text, ${item.summary}::text,
-        ${item.complexityLevel > 2 ? "advanced" : "foundational"}::text, ${item.complexityLevel}::int, ${JSON.stringify([lectureId])}::jsonb,
+        ${threadStatus(item.complexityLevel)}::text, ${item.complexityLevel}::int, ${JSON.stringify([lectureId])}::jsonb,
         now(), now()
         where ${owned}`)
       .onConflictDoUpdate({
@@ -61,7 +62,7 @@ export async function saveLectureThreads(db: Db, courseId: string, lectureId: st
             from jsonb_array_elements_text(${threads.lecture_refs} || excluded.lecture_refs) r)`,
           summary: item.replaceSummary ? sql`excluded.summary` : sql`${threads.summary}`,
           complexity_level: sql`greatest(${threads.complexity_level}, excluded.complexity_level)`,
-          status: sql`case when greatest(${threads.complexity_level}, excluded.complexity_level) > 2 then 'advanced' else ${threads.status} end`,
+          status: sql`case when greatest(${threads.complexity_level}, excluded.complexity_level) >= ${ADVANCED_LEVEL} then 'advanced' else ${threads.status} end`,
           updated_at: sql`now()`,
         },
       })

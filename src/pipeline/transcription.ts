@@ -13,12 +13,10 @@ import { sanitizeTranscript } from "../domain/transcripts/sanitize.ts";
 import { PermanentJobError } from "./errors.ts";
 import type { Services } from "../services.ts";
 import { writeJson } from "../storage/index.ts";
-import { createOpenAI, transcribeAudio } from "./openai/index.ts";
+import { createOpenAI, OPENAI_AUDIO_MAX_BYTES, transcribeAudio } from "./openai/index.ts";
 
 /** Transcript uploads are text; anything this large is not a lecture transcript. */
 const MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024;
-/** OpenAI's per-request limit for audio; checked before the file is read into memory. */
-const OPENAI_AUDIO_LIMIT = 25 * 1024 * 1024;
 
 export async function runTranscription(services: Services, job: JobRow) {
   const { db, storage, config } = services;
@@ -53,7 +51,7 @@ export async function runTranscription(services: Services, job: JobRow) {
         "Transcribing audio needs an OpenAI API key: set OPENAI_API_KEY (wrangler secret put OPENAI_API_KEY), or upload a transcript (.txt, .vtt, .srt or .json) instead of audio.",
       );
     }
-    if (object.size > OPENAI_AUDIO_LIMIT) {
+    if (object.size > OPENAI_AUDIO_MAX_BYTES) {
       await object.body.cancel();
       throw new PermanentJobError(
         `The recording is ${(object.size / 1024 / 1024).toFixed(1)} MB; OpenAI transcribes at most 25 MB per file. Record or convert to a compact format (e.g. mono Opus or AAC at 32 kbps), or upload a transcript.`,

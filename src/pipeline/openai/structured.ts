@@ -63,15 +63,6 @@ export function clean(text: string | null | undefined): string {
   return (text ?? "").replace(/\s+/g, " ").trim();
 }
 
-/** Cuts at a word boundary and marks the cut, so a clipped quote is recognisable as one. */
-export function clip(text: string, max: number): string {
-  const t = clean(text);
-  if (t.length <= max) return t;
-  const cut = t.slice(0, max - 1);
-  const space = cut.lastIndexOf(" ");
-  return `${(space > max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.-]+$/, "")}…`;
-}
-
 export interface IssueLike {
   path?: readonly PropertyKey[];
   message: string;

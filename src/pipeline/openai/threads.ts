@@ -8,12 +8,12 @@ import type { TranscriptSegment } from "../../domain/transcript.ts";
 import {
   chunkSegments,
   clean,
-  clip,
   DEFAULT_TRANSCRIPT_CHAR_BUDGET,
   numberedTranscript,
   requestStructured,
   type SegmentRange,
 } from "./structured.ts";
+import { truncateChars } from "../../domain/generation/text.ts";
 import type { DetectedConcept } from "../../domain/threads/detect.ts";
 
 export type { DetectedConcept };
@@ -121,7 +121,7 @@ export function mapConcepts(answers: readonly ThreadConceptsModelOutput[], input
     const key = title ? input.normalize(title) : "";
     if (!key || out.has(key)) return; // the first mention of a concept wins
     const segmentIndex = segmentIndexOf(raw.segment_index);
-    const evidence = clip(clean(raw.evidence) || (input.segments[segmentIndex]?.text ?? ""), EVIDENCE_MAX_CHARS);
+    const evidence = truncateChars(clean(raw.evidence) || clean(input.segments[segmentIndex]?.text), EVIDENCE_MAX_CHARS);
     const summary = clean(raw.summary) || evidence;
     if (!summary) return;
     const thread = byKey.get(key);
