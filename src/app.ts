@@ -19,7 +19,7 @@ import { jobRoutes } from "./routes/jobs.ts";
 import { lectureRoutes } from "./routes/lectures.ts";
 import { presetRoutes } from "./routes/presets.ts";
 import { MisconfiguredError } from "./services.ts";
-import { S3Error } from "./storage/s3.ts";
+import { StorageError } from "./storage/index.ts";
 
 
 /**
@@ -59,7 +59,7 @@ function handleError(error: Error, c: AppContext): Response {
     console.error(JSON.stringify({ level: "warn", msg: "transaction conflict", requestId: c.get("requestId") }));
     return problemResponse(c, 503, "The request collided with a concurrent change to the same data; retry it.", { headers: { "Retry-After": "1" } });
   }
-  if (error instanceof S3Error && error.status >= 500) {
+  if (error instanceof StorageError && error.unavailable) {
     console.error(JSON.stringify({ level: "error", msg: "storage unavailable", requestId: c.get("requestId"), error: error.message }));
     return problemResponse(c, 503, "File storage is unavailable right now; try again shortly.", { headers: { "Retry-After": "5" } });
   }

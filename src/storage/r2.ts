@@ -1,5 +1,6 @@
 import type { StorageConfig } from "../config.ts";
-import { fixedSizeParts, type Storage } from "./index.ts";
+import { fixedSizeParts } from "./parts.ts";
+import type { Storage } from "./types.ts";
 
 type R2Config = Extract<StorageConfig, { mode: "r2" }>;
 

@@ -5,24 +5,20 @@
  */
 import { AwsClient } from "aws4fetch";
 import type { StorageConfig } from "../config.ts";
-import { fixedSizeParts, type MultipartHooks, type Storage } from "./index.ts";
+import { fixedSizeParts } from "./parts.ts";
+import { StorageError, type MultipartHooks, type Storage } from "./types.ts";
 
 type S3Config = Extract<StorageConfig, { mode: "s3" }>;
 
 /** S3 refuses presigned URLs valid for longer than seven days. */
 const MAX_PRESIGN_SEC = 7 * 24 * 60 * 60;
 
-export class S3Error extends Error {
+export class S3Error extends StorageError {
   /** The S3 error code (`NoSuchBucket`, `SignatureDoesNotMatch`, ...) when the service sent one. */
   readonly s3Code?: string;
 
-  constructor(
-    /** HTTP status; the job engine retries 429 and 5xx and fails the job at once on the rest. */
-    readonly status: number,
-    message: string,
-    options: { s3Code?: string; cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(status: number, message: string, options: { s3Code?: string; cause?: unknown } = {}) {
+    super(status, message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "S3Error";
     this.s3Code = options.s3Code;
   }

@@ -4,7 +4,8 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createStorage, PART_SIZE, type Storage } from "../../src/storage/index.ts";
+import { createStorage, type Storage } from "../../src/storage/index.ts";
+import { PART_SIZE } from "../../src/storage/parts.ts";
 import { S3Error } from "../../src/storage/s3.ts";
 
 const ENDPOINT = `http://127.0.0.1:${env.TEST_S3_PORT}`;

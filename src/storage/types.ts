@@ -1,0 +1,55 @@
+/**
+ * What the storage layer offers, whichever backend serves it (R2 binding or S3 API), and the one
+ * error callers need to tell apart: the store is unavailable (worth a 503 and a retry).
+ */
+
+export interface StoredObject {
+  body: ReadableStream<Uint8Array>;
+  size: number;
+  contentType?: string;
+}
+
+/**
+ * Told about a multipart upload's lifecycle, for a caller that keeps its own record of uploads in
+ * flight (the storage layer knows nothing of the database).
+ */
+export interface MultipartHooks {
+  /** The upload was opened. No part is sent before this resolves; a rejection aborts the upload. */
+  opened(uploadId: string): Promise<void>;
+  /** The upload was completed, or aborted after a failure (not called when even the abort failed). */
+  closed(uploadId: string, outcome: "completed" | "aborted"): Promise<void>;
+}
+
+export interface Storage {
+  readonly mode: "r2" | "s3";
+  /** The URI stored in rows and shown in responses. */
+  uri(key: string): string;
+  /** The key behind one of our URIs, or null for anything else. */
+  keyOf(uri: string): string | null;
+  put(key: string, data: string | Uint8Array, contentType?: string): Promise<void>;
+  /** Streams an upload of unknown length with bounded memory (multipart above one part). */
+  putStream(key: string, stream: ReadableStream<Uint8Array>, contentType?: string, hooks?: MultipartHooks): Promise<{ size: number }>;
+  /** Aborts a multipart upload left open; one that no longer exists (aborted, completed) is done. */
+  abortMultipart(key: string, uploadId: string): Promise<void>;
+  get(key: string): Promise<StoredObject | null>;
+  delete(key: string): Promise<void>;
+  /** A time-limited GET URL (s3 mode); null where downloads go through the Worker (r2 mode). */
+  presignGet(key: string, expiresSec?: number): Promise<string | null>;
+}
+
+/** A storage call failed; `status` follows HTTP (a backend maps its own failures onto it). */
+export class StorageError extends Error {
+  constructor(
+    /** HTTP-like status: 429 and 5xx mean the store is unavailable for now (retried as transient). */
+    readonly status: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "StorageError";
+  }
+
+  get unavailable(): boolean {
+    return this.status === 429 || this.status >= 500;
+  }
+}
