@@ -43,30 +43,31 @@ function methodsByPath(app: OpenAPIHono<AppEnv>): (path: string) => string[] {
 }
 
 function handleError(error: Error, c: AppContext): Response {
-  if (error instanceof ApiError) return problemResponse(c, error.status, error.detail, error.extra);
-  if (error instanceof MisconfiguredError) return problemResponse(c, 500, error.detail);
+  if (error instanceof ApiError) return problemResponse(c, error.code, error.extra);
+  if (error instanceof MisconfiguredError) return problemResponse(c, "server_misconfigured", { detail: error.detail });
   if (error instanceof HTTPException) {
     // The JSON validator's "Malformed JSON" is a client body problem: 422 like any invalid body.
     if (error.status === 400 && /json/i.test(error.message))
       return validationProblem(c, [{ loc: ["body"], msg: "Body is not valid JSON", type: "json_invalid" }]);
-    return problemResponse(c, error.status as 400, error.message || "Request failed.");
+    // Hono raises these only for requests it cannot parse.
+    return error.status < 500 ? problemResponse(c, "bad_request", { detail: error.message || undefined }) : problemResponse(c, "internal_error");
   }
   if (isDatabaseUnavailable(error)) {
     console.error(JSON.stringify({ level: "error", msg: "database unavailable", requestId: c.get("requestId") }));
-    return problemResponse(c, 503, "The database is unavailable right now; try again shortly.", { headers: { "Retry-After": "5" } });
+    return problemResponse(c, "database_unavailable", { headers: { "Retry-After": "5" } });
   }
   if (isTransientConflict(error)) {
     console.error(JSON.stringify({ level: "warn", msg: "transaction conflict", requestId: c.get("requestId") }));
-    return problemResponse(c, 503, "The request collided with a concurrent change to the same data; retry it.", { headers: { "Retry-After": "1" } });
+    return problemResponse(c, "transaction_conflict", { headers: { "Retry-After": "1" } });
   }
   if (error instanceof StorageError && error.unavailable) {
     console.error(JSON.stringify({ level: "error", msg: "storage unavailable", requestId: c.get("requestId"), error: error.message }));
-    return problemResponse(c, 503, "File storage is unavailable right now; try again shortly.", { headers: { "Retry-After": "5" } });
+    return problemResponse(c, "storage_unavailable", { headers: { "Retry-After": "5" } });
   }
   console.error(
     JSON.stringify({ level: "error", msg: "unhandled error", requestId: c.get("requestId"), error: error.stack ?? String(error) }),
   );
-  return problemResponse(c, 500, "An unexpected error occurred. Quote the request id when reporting it.");
+  return problemResponse(c, "internal_error");
 }
 
 export function createApp() {
@@ -109,8 +110,8 @@ export function createApp() {
 
   app.notFound((c) => {
     const allow = allowedMethods(c.req.path);
-    if (allow.length > 0) return problemResponse(c, 405, "Method Not Allowed", { headers: { Allow: allow.join(", ") } });
-    return problemResponse(c, 404, "Not Found");
+    if (allow.length > 0) return problemResponse(c, "method_not_allowed", { headers: { Allow: allow.join(", ") } });
+    return problemResponse(c, "not_found");
   });
   app.onError(handleError);
   return app;

@@ -3,6 +3,7 @@
  * cases: ids that cannot exist, NUL bytes and lone surrogates in query values and JSON bodies,
  * integers beyond any page. None may reach the database as a 500.
  */
+import { PROBLEM_CODES } from "../src/lib/problem.ts";
 import { describe, expect, it } from "vitest";
 import { call, json } from "./support/http.ts";
 
@@ -70,13 +71,14 @@ describe("hostile input on every route (from /openapi.json)", () => {
       for (const param of op.parameters.filter((p) => p.in === "path")) {
         const unknown = await send(op, url(op, { [param.name]: "zz-no-such-id" }));
         expect(unknown.status, `${op.method} ${op.path} with an unknown ${param.name}`).toBe(404);
-        const expected = (await json(unknown)).detail;
+        const { detail: expected, code } = await json(unknown);
+        expect(code, `${op.method} ${op.path}`).toMatch(/_not_found$/);
         for (const bad of BAD_IDS) {
           const target = url(op, { [param.name]: bad });
           const res = await send(op, target);
           expect(res.status, `${op.method} ${target}`).toBe(404);
           expect(res.headers.get("content-type")).toBe("application/problem+json");
-          expect((await json(res)).detail, `${op.method} ${target}`).toBe(expected);
+          expect(await json(res), `${op.method} ${target}`).toMatchObject({ detail: expected, code });
         }
       }
     }
@@ -92,6 +94,7 @@ describe("hostile input on every route (from /openapi.json)", () => {
           const res = await send(op, target);
           expect(res.status, `${op.method} ${target}`).toBe(422);
           const body = await json(res);
+          expect(body.code).toBe("validation_failed");
           expect(body.errors.map((e: any) => e.loc), `${op.method} ${target}`).toEqual([["query", param.name]]);
           checked++;
         }
@@ -154,6 +157,8 @@ describe("hostile input on every route (from /openapi.json)", () => {
       for (const target of targets) {
         const res = await send(op, target);
         expect(res.status, `${op.method} ${target}`).toBeLessThan(500);
+        // Every problem names a code from the catalogue the OpenAPI document lists.
+        if (res.status >= 400) expect(PROBLEM_CODES, `${op.method} ${target}`).toContain((await json(res)).code);
       }
     }
   });

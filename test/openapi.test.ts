@@ -4,6 +4,7 @@
  */
 import { validate } from "@hyperjump/json-schema/openapi-3-1";
 import { describe, expect, it } from "vitest";
+import { PROBLEM_CODES } from "../src/lib/problem.ts";
 import { call, json } from "./support/http.ts";
 
 describe("GET /openapi.json", () => {
@@ -43,6 +44,14 @@ describe("GET /openapi.json", () => {
     // Query parameters are documented with the types clients send.
     const limit = doc.paths["/lectures"].get.parameters.find((p: any) => p.name === "limit");
     expect(limit.schema).toMatchObject({ type: "integer", minimum: 0, maximum: 500, default: 100 });
+  });
+
+  it("lists every problem code clients may branch on", async () => {
+    const doc = await json(await call("/openapi.json"));
+    const code = doc.components.schemas.Problem.properties.code;
+    expect(code.enum).toEqual(PROBLEM_CODES);
+    expect(doc.components.schemas.Problem.required).toContain("code");
+    for (const code of PROBLEM_CODES) expect(code).toMatch(/^[a-z]+(_[a-z]+)*$/);
   });
 
   it("rejects a broken document (the validator is really checking)", async () => {

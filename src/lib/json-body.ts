@@ -15,7 +15,7 @@ export const MAX_JSON_BODY_BYTES = 64 * 1024;
 export const jsonBodyLimit = () => {
   const limit = bodyLimit({
     maxSize: MAX_JSON_BODY_BYTES,
-    onError: (c) => problemResponse(c, 413, `The JSON body is larger than ${MAX_JSON_BODY_BYTES / 1024} KiB.`),
+    onError: (c) => problemResponse(c, "payload_too_large", { detail: `The JSON body is larger than ${MAX_JSON_BODY_BYTES / 1024} KiB.` }),
   });
   return createMiddleware<AppEnv>(async (c, next) => (JSON_TYPE.test(c.req.header("content-type") ?? "") ? limit(c, next) : next()));
 };

@@ -4,16 +4,21 @@
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../context.ts";
-import { problemResponse, validationProblem } from "./problem.ts";
+import { PROBLEM_CODES, PROBLEMS, problemResponse, validationProblem, type ProblemCode } from "./problem.ts";
 import { toValidationIssues } from "./validation.ts";
+
+/** The 404 a failed path parameter names (see pathId). */
+function notFoundCode(message: string | undefined): ProblemCode {
+  return message && Object.hasOwn(PROBLEMS, message) ? (message as ProblemCode) : "not_found";
+}
 
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (result.success) return;
       // A path that breaks its parameter's pattern names nothing that can exist: the resource's
-      // 404, whose detail the parameter carries as its message (see pathId).
-      if (result.target === "param") return problemResponse(c, 404, result.error.issues[0]?.message ?? "Not Found");
+      // 404, whose problem code the parameter carries as its message (see pathId).
+      if (result.target === "param") return problemResponse(c, notFoundCode(result.error.issues[0]?.message));
       // The validator hands over the input it checked; zod 4 issues no longer carry it.
       const input = "data" in result ? result.data : undefined;
       return validationProblem(c, toValidationIssues(result.error, result.target, input));
@@ -26,6 +31,10 @@ export const ProblemSchema = z
     type: z.string().openapi({ example: "about:blank" }),
     title: z.string().openapi({ example: "Not Found" }),
     status: z.number().int().openapi({ example: 404 }),
+    code: z.enum(PROBLEM_CODES).openapi({
+      example: "lecture_not_found",
+      description: "Stable, machine-readable: branch on this, not on `detail`, whose wording may change.",
+    }),
     detail: z.string().openapi({ example: "Lecture not found." }),
     instance: z.string().openapi({ example: "/lectures/lec-404" }),
     requestId: z.string().openapi({ example: "6f1c2e0a-1d2b-4c3d-9e8f-0a1b2c3d4e5f" }),

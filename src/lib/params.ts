@@ -3,6 +3,7 @@
  * the types a client sends (integer, boolean) although they arrive as strings.
  */
 import { z } from "@hono/zod-openapi";
+import type { ProblemCode } from "./problem.ts";
 
 const INT = /^[+-]?\d+$/;
 
@@ -72,10 +73,11 @@ const ID_OR_EMPTY = new RegExp(`^(?:${ID_PATTERN.source.slice(1, -1)})?$`);
 
 /**
  * A path id. One that breaks ID_PATTERN cannot name a stored row, so it fails with the resource's
- * own 404 detail (createRouter turns a path failure into that 404) and never reaches the database.
+ * own 404 (the issue's message carries its problem code; createRouter answers with it) and never
+ * reaches the database.
  */
-export function pathId(notFoundDetail: string, example: string) {
-  return z.string().regex(ID_PATTERN, notFoundDetail).openapi({ example });
+export function pathId(notFound: ProblemCode, example: string) {
+  return z.string().regex(ID_PATTERN, notFound).openapi({ example });
 }
 
 /** An optional id in a query string or body; empty means "not given", as the reference had it. */

@@ -38,7 +38,7 @@ class UploadTooLarge extends Error {}
 class BodyInterrupted extends Error {}
 
 function tooLarge(limit: number) {
-  return new ApiError(413, `The upload exceeds the ${Math.round(limit / (1024 * 1024))} MB limit (PLC_MAX_UPLOAD_MB).`);
+  return new ApiError("payload_too_large", { detail: `The upload exceeds the ${Math.round(limit / (1024 * 1024))} MB limit (PLC_MAX_UPLOAD_MB).` });
 }
 
 function extensionOf(filename: string | null): string {
@@ -230,7 +230,7 @@ async function ingest(services: Services, request: Request): Promise<IngestResul
   // Refused without parsing. (Cancelling the body as well would spare the client the upload, but
   // through wrangler's dev proxy it sometimes loses the response, so the runtime drains it.)
   if (!/^multipart\/form-data/i.test(contentType))
-    throw new ApiError(415, "Send the lecture as multipart/form-data (fields plus an `audio` file part).");
+    throw new ApiError("unsupported_media_type", { detail: "Send the lecture as multipart/form-data (fields plus an `audio` file part)." });
   if (Number.isFinite(declaredLength) && declaredLength > limit + ENVELOPE_BYTES) throw tooLarge(limit);
 
   let busboy: InstanceType<typeof Busboy>;
@@ -240,7 +240,7 @@ async function ingest(services: Services, request: Request): Promise<IngestResul
       limits: { fileSize: limit, files: 1, fields: 32, fieldSize: MAX_TEXT_FIELD, parts: 40 },
     });
   } catch {
-    throw new ApiError(400, "The multipart body has no boundary in its Content-Type.");
+    throw new ApiError("malformed_body", { detail: "The multipart body has no boundary in its Content-Type." });
   }
 
   const fields: Fields = {};
@@ -317,10 +317,10 @@ async function ingest(services: Services, request: Request): Promise<IngestResul
     stored = (await upload?.catch(() => null)) ?? null;
     await discard();
     if (error instanceof UploadTooLarge) throw tooLarge(limit);
-    if (error instanceof BodyInterrupted) throw new ApiError(400, "The upload was interrupted before the whole body arrived.");
+    if (error instanceof BodyInterrupted) throw new ApiError("upload_interrupted");
     // busboy's parse errors: the client sent a broken or truncated body.
     if (/Unexpected end of (form|multipart)|Malformed|boundary|Part terminated/i.test((error as Error)?.message ?? ""))
-      throw new ApiError(400, "The multipart body is malformed or was cut off.");
+      throw new ApiError("malformed_body");
     throw error;
   }
 
@@ -332,7 +332,7 @@ async function ingest(services: Services, request: Request): Promise<IngestResul
   // An unknown preset sent before the file was refused without storing it (`stored` is null then).
   if (!isPresetId(valid.presetId) || !stored) {
     await discard();
-    throw new ApiError(400, "Invalid preset_id.");
+    throw new ApiError("invalid_preset");
   }
   if (stored.size === 0) {
     await discard();
@@ -360,10 +360,9 @@ async function ingest(services: Services, request: Request): Promise<IngestResul
   }
   if (!outcome.saved) {
     await discard();
-    throw new ApiError(
-      409,
-      `Lecture ${valid.lectureId} belongs to course ${outcome.courseId}; an upload cannot move it to course ${valid.courseId}. Upload it with course_id ${outcome.courseId}, or use a new lecture_id.`,
-    );
+    throw new ApiError("lecture_in_other_course", {
+      detail: `Lecture ${valid.lectureId} belongs to course ${outcome.courseId}; an upload cannot move it to course ${valid.courseId}. Upload it with course_id ${outcome.courseId}, or use a new lecture_id.`,
+    });
   }
   // Awaited before answering, so a stage started after the response never has its new objects
   // (at the same deterministic keys) deleted by this cleanup.

@@ -6,13 +6,13 @@ import { courseProgress, lectureProgress, type StageJob } from "../domain/progre
 import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
 import { pagination } from "../lib/pagination.ts";
 import { boolQuery, pageQuery, pathId } from "../lib/params.ts";
-import { notFound } from "../lib/problem.ts";
+import { ApiError } from "../lib/problem.ts";
 import { toRfc3339 } from "../lib/time.ts";
 import { services } from "../services.ts";
 import { lectureLinks } from "../lib/links.ts";
 import { CourseProgressSchema, CourseSchema, LectureSchema, PaginationSchema, ThreadSchema } from "./schemas.ts";
 
-const courseParams = z.object({ course_id: pathId("Course not found.", "course-bio") });
+const courseParams = z.object({ course_id: pathId("course_not_found", "course-bio") });
 const tags = ["courses"];
 
 const list = createRoute({
@@ -91,21 +91,21 @@ export const courseRoutes = createRouter()
   })
   .openapi(get, async (c) => {
     const course = await getCourse(services(c).db, c.req.valid("param").course_id);
-    if (!course) throw notFound("Course not found.");
+    if (!course) throw new ApiError("course_not_found");
     return c.json(courseOut(course), 200);
   })
   .openapi(lectures, async (c) => {
     const { course_id } = c.req.valid("param");
     const page = c.req.valid("query");
     const { exists, rows, total } = await listCourseLectures(services(c).db, course_id, page);
-    if (!exists) throw notFound("Course not found.");
+    if (!exists) throw new ApiError("course_not_found");
     return c.json({ courseId: course_id, lectures: rows.map(lectureOut), pagination: pagination(page, rows.length, total) }, 200);
   })
   .openapi(threads, async (c) => {
     const { course_id } = c.req.valid("param");
     const page = c.req.valid("query");
     const { exists, rows, total } = await listCourseThreads(services(c).db, course_id, page);
-    if (!exists) throw notFound("Course not found.");
+    if (!exists) throw new ApiError("course_not_found");
     return c.json(
       {
         courseId: course_id,
@@ -119,7 +119,7 @@ export const courseRoutes = createRouter()
     const { course_id } = c.req.valid("param");
     const { include_lectures } = c.req.valid("query");
     const data = await getCourseProgressData(services(c).db, course_id);
-    if (!data.exists) throw notFound("Course not found.");
+    if (!data.exists) throw new ApiError("course_not_found");
 
     const jobsByLecture = new Map<string, StageJob[]>();
     for (const job of data.latestJobs) {

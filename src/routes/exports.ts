@@ -3,7 +3,7 @@ import { getExportForDownload } from "../db/exports.ts";
 import { EXPORT_FORMATS } from "../domain/exports/index.ts";
 import { createRouter, problemResponses } from "../lib/openapi.ts";
 import { pathId } from "../lib/params.ts";
-import { notFound } from "../lib/problem.ts";
+import { ApiError } from "../lib/problem.ts";
 import { services } from "../services.ts";
 
 const download = createRoute({
@@ -13,8 +13,8 @@ const download = createRoute({
   summary: "Download an export: the file (r2 mode) or a presigned URL valid 900 s (s3 mode)",
   request: {
     params: z.object({
-      lecture_id: pathId("Lecture not found.", "lec-001"),
-      export_type: pathId("Export not found.", "markdown").openapi({ description: "markdown, anki, pdf or json" }),
+      lecture_id: pathId("lecture_not_found", "lec-001"),
+      export_type: pathId("export_not_found", "markdown").openapi({ description: "markdown, anki, pdf or json" }),
     }),
   },
   responses: {
@@ -34,21 +34,21 @@ const download = createRoute({
 export const exportRoutes = createRouter().openapi(download, async (c) => {
   const svc = services(c);
   const { lecture_id, export_type } = c.req.valid("param");
-  if (!Object.hasOwn(EXPORT_FORMATS, export_type)) throw notFound("Export not found.");
+  if (!Object.hasOwn(EXPORT_FORMATS, export_type)) throw new ApiError("export_not_found");
   const format = EXPORT_FORMATS[export_type as keyof typeof EXPORT_FORMATS];
   const { lectureExists, row } = await getExportForDownload(svc.db, lecture_id, export_type);
-  if (!lectureExists) throw notFound("Lecture not found.");
-  if (!row) throw notFound("Export not found.");
+  if (!lectureExists) throw new ApiError("lecture_not_found");
+  if (!row) throw new ApiError("export_not_found");
   const key = svc.storage.keyOf(row.storage_path);
 
   if (svc.storage.mode === "s3") {
     const downloadUrl = key ? await svc.storage.presignGet(key, 900).catch(() => null) : null;
-    if (!downloadUrl) throw notFound("Export URL unavailable.");
+    if (!downloadUrl) throw new ApiError("export_url_unavailable");
     return c.json({ downloadUrl }, 200);
   }
 
   const object = key ? await svc.storage.get(key) : null;
-  if (!object) throw notFound("Export file missing.");
+  if (!object) throw new ApiError("export_file_missing");
   const filename = key!.split("/").pop()!;
   return new Response(object.body, {
     status: 200,

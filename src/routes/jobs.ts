@@ -7,12 +7,12 @@ import { enqueueJob } from "../jobs/engine.ts";
 import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
 import { pagination } from "../lib/pagination.ts";
 import { optionalId, pageQuery, pathId } from "../lib/params.ts";
-import { ApiError, notFound } from "../lib/problem.ts";
+import { ApiError } from "../lib/problem.ts";
 import { services } from "../services.ts";
 import { JobAcceptedSchema, JobSchema, PaginationSchema } from "./schemas.ts";
 
 const tags = ["jobs"];
-const jobParams = z.object({ job_id: pathId("Job not found.", "d2af7abe-ac8b-42fa-8bde-a03904939fef") });
+const jobParams = z.object({ job_id: pathId("job_not_found", "d2af7abe-ac8b-42fa-8bde-a03904939fef") });
 
 const list = createRoute({
   method: "get",
@@ -73,14 +73,14 @@ export const jobRoutes = createRouter()
   })
   .openapi(get, async (c) => {
     const job = await getJob(services(c).db, c.req.valid("param").job_id);
-    if (!job) throw notFound("Job not found.");
+    if (!job) throw new ApiError("job_not_found");
     return c.json(jobOut(job), 200);
   })
   .openapi(replay, async (c) => {
     const svc = services(c);
     const original = await getJob(svc.db, c.req.valid("param").job_id);
-    if (!original) throw notFound("Job not found.");
-    if (original.status !== "failed") throw new ApiError(409, "Only failed jobs can be replayed.");
+    if (!original) throw new ApiError("job_not_found");
+    if (original.status !== "failed") throw new ApiError("job_not_replayable");
     const { job, deduplicated } = await enqueueJob(svc, {
       lectureId: original.lecture_id,
       jobType: original.job_type,

@@ -17,7 +17,7 @@ import { exportLinkTemplate, lectureLinks } from "../lib/links.ts";
 import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
 import { pagination } from "../lib/pagination.ts";
 import { optionalId, pageQuery, pathId, safeText } from "../lib/params.ts";
-import { badRequest, notFound } from "../lib/problem.ts";
+import { ApiError } from "../lib/problem.ts";
 import { ingestLecture } from "../pipeline/ingest.ts";
 import { services, type Services } from "../services.ts";
 import { readJson } from "../storage/index.ts";
@@ -33,7 +33,7 @@ import {
 } from "./schemas.ts";
 
 const tags = ["lectures"];
-const lectureParams = z.object({ lecture_id: pathId("Lecture not found.", "lec-001") });
+const lectureParams = z.object({ lecture_id: pathId("lecture_not_found", "lec-001") });
 
 const IngestFormSchema = z
   .object({
@@ -212,7 +212,7 @@ function accepted(job: JobRow, deduplicated: boolean, extra: { courseId?: string
 
 async function requireLecture(svc: Services, lectureId: string) {
   const lecture = await getLecture(svc.db, lectureId);
-  if (!lecture) throw notFound("Lecture not found.");
+  if (!lecture) throw new ApiError("lecture_not_found");
   return lecture;
 }
 
@@ -246,7 +246,7 @@ lectureRoutes
   .openapi(transcribe, async (c) => {
     const svc = services(c);
     const lecture = await requireLecture(svc, c.req.valid("param").lecture_id);
-    if (!lecture.audio_path) throw notFound("Audio not found for lecture.");
+    if (!lecture.audio_path) throw new ApiError("audio_not_found");
     const { job, deduplicated } = await enqueueJob(svc, {
       lectureId: lecture.id,
       jobType: "transcription",
@@ -258,15 +258,15 @@ lectureRoutes
     const svc = services(c);
     const body = c.req.valid("json");
     // The reference's order of checks, with its detail strings.
-    if (body.preset_id && !isPresetId(body.preset_id)) throw badRequest("Invalid preset_id.");
+    if (body.preset_id && !isPresetId(body.preset_id)) throw new ApiError("invalid_preset");
     const lecture = await requireLecture(svc, c.req.valid("param").lecture_id);
     const courseId = body.course_id || lecture.course_id;
-    if (!courseId) throw badRequest("course_id is required.");
+    if (!courseId) throw new ApiError("course_id_required");
     const presetId = body.preset_id || lecture.preset_id;
-    if (!presetId) throw badRequest("preset_id is required.");
-    if (!isPresetId(presetId)) throw badRequest("Invalid preset_id.");
-    if (lecture.course_id && lecture.course_id !== courseId) throw badRequest("course_id does not match lecture.");
-    if (lecture.preset_id && lecture.preset_id !== presetId) throw badRequest("preset_id does not match lecture.");
+    if (!presetId) throw new ApiError("preset_id_required");
+    if (!isPresetId(presetId)) throw new ApiError("invalid_preset");
+    if (lecture.course_id && lecture.course_id !== courseId) throw new ApiError("course_mismatch");
+    if (lecture.preset_id && lecture.preset_id !== presetId) throw new ApiError("preset_mismatch");
     const openaiModel = body.openai_model || svc.config.openai.model;
     const { job, deduplicated } = await enqueueJob(svc, {
       lectureId: lecture.id,
@@ -285,13 +285,13 @@ lectureRoutes
     const { lecture_id } = c.req.valid("param");
     const page = c.req.valid("query");
     const { exists, rows, total } = await listLectureJobs(services(c).db, lecture_id, page);
-    if (!exists) throw notFound("Lecture not found.");
+    if (!exists) throw new ApiError("lecture_not_found");
     return c.json({ lectureId: lecture_id, jobs: rows.map(jobOut), pagination: pagination(page, rows.length, total) }, 200);
   })
   .openapi(progress, async (c) => {
     const { lecture_id } = c.req.valid("param");
     const { lecture, latestJobs } = await getLectureProgressData(services(c).db, lecture_id);
-    if (!lecture) throw notFound("Lecture not found.");
+    if (!lecture) throw new ApiError("lecture_not_found");
     return c.json(
       { lectureId: lecture.id, lectureStatus: lecture.status, ...lectureProgress(latestJobs.map(stageJobOut)), links: lectureLinks(lecture.id) },
       200,
@@ -300,7 +300,7 @@ lectureRoutes
   .openapi(summary, async (c) => {
     const { lecture_id } = c.req.valid("param");
     const data = await getLectureSummaryData(services(c).db, lecture_id);
-    if (!data.lecture) throw notFound("Lecture not found.");
+    if (!data.lecture) throw new ApiError("lecture_not_found");
     const { overallStatus, progressPercent, currentStage, hasFailedStage, stages } = lectureProgress(data.latestJobs.map(stageJobOut));
     return c.json(
       {
@@ -325,7 +325,7 @@ lectureRoutes
     const { artifact_type, preset_id, limit, offset } = c.req.valid("query");
     const page = { limit, offset };
     const data = await getLectureArtifactsData(svc.db, lecture_id, { artifactType: artifact_type || undefined, presetId: preset_id || undefined }, page);
-    if (!data.lecture) throw notFound("Lecture not found.");
+    if (!data.lecture) throw new ApiError("lecture_not_found");
 
     const artifactsByType: Record<string, unknown> = {};
     const artifactPaths: Record<string, string> = {};

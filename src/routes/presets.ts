@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { findPreset, PRESETS } from "../domain/presets.ts";
 import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
 import { pathId } from "../lib/params.ts";
-import { notFound } from "../lib/problem.ts";
+import { ApiError } from "../lib/problem.ts";
 import { publicCache } from "../lib/response-headers.ts";
 
 export const PresetSchema = z
@@ -35,7 +35,7 @@ const get = createRoute({
   tags: ["presets"],
   summary: "One preset",
   middleware: [publicCache()] as const,
-  request: { params: z.object({ preset_id: pathId("Preset not found.", "exam-mode") }) },
+  request: { params: z.object({ preset_id: pathId("preset_not_found", "exam-mode") }) },
   responses: { 200: jsonContent(PresetSchema, "The preset."), ...problemResponses(404) },
 });
 
@@ -43,6 +43,6 @@ export const presetRoutes = createRouter()
   .openapi(list, (c) => c.json({ presets: [...PRESETS] }, 200))
   .openapi(get, (c) => {
     const preset = findPreset(c.req.valid("param").preset_id);
-    if (!preset) throw notFound("Preset not found.");
+    if (!preset) throw new ApiError("preset_not_found");
     return c.json(preset, 200);
   });
