@@ -281,7 +281,14 @@ try {
   if (f.serverErrors.length) findings.push(`${f.serverErrors.length} malformed requests answered 5xx`);
 
   console.log("\n== 2-3. faults in the middle of a pipeline\n");
-  const faults = [await outage("refuse"), await outage("hang"), await crash()];
+  const faults: Awaited<ReturnType<typeof crash>>[] = [];
+  for (const run of [() => outage("refuse"), () => outage("hang"), crash]) {
+    const r = await run();
+    faults.push(r);
+    const final = Number.isNaN(r.seconds) ? "never" : `${r.seconds.toFixed(0)} s`;
+    console.log(`${r.label}: ${r.jobs.length} jobs, ${r.jobs.filter((j) => j.status === "completed").length} completed, ${r.jobs.filter((j) => j.status === "failed").length} failed; all final ${final} after recovery; ${r.stuckAtTarget} not final at +120 s; ${duplicates(r.jobs)} stages duplicated`);
+  }
+  console.log();
   table(
     ["fault", "jobs", "completed", "failed", "final after (s)", "not final at +120 s", "duplicated stages"],
     faults.map((r) => [r.label, r.jobs.length, r.jobs.filter((j) => j.status === "completed").length, r.jobs.filter((j) => j.status === "failed").length, Number.isNaN(r.seconds) ? "never" : r.seconds.toFixed(0), r.stuckAtTarget, duplicates(r.jobs)]),

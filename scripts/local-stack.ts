@@ -30,6 +30,20 @@ export function runCleanups(): Promise<void> {
   })());
 }
 
+/** Waits until nothing listens on `port` any more (a killed server's socket may linger briefly). */
+async function portReleased(port: number, timeoutMs = 30_000) {
+  const started = Date.now();
+  for (;;) {
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer().once("error", () => resolve(false));
+      probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+    });
+    if (free) return;
+    if (Date.now() - started > timeoutMs) throw new Error(`port ${port} still in use ${timeoutMs / 1000} s after wrangler dev stopped`);
+    await sleep(250);
+  }
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer().once("error", reject);
@@ -183,6 +197,7 @@ export async function startWorker(options: WorkerOptions): Promise<LocalWorker> 
     process: () => current,
     crash: () => killAll("SIGKILL"),
     restart: async () => {
+      await portReleased(port);
       current = spawnWrangler();
       return waitReady();
     },
