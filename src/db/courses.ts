@@ -5,7 +5,7 @@ import { and, asc, count, desc, eq, sql } from "drizzle-orm";
 import type { PageRequest } from "../lib/pagination.ts";
 import type { Db } from "./client.ts";
 import { courses, jobs, lectures, threadEvolutionNotes, threadOccurrences, threads } from "./schema.ts";
-import type { EvolutionNoteOut, OccurrenceOut } from "./rows.ts";
+import type { EvolutionNoteRow, OccurrenceRow } from "./rows.ts";
 import { stageJobFields } from "./stage-jobs.ts";
 
 export async function listCourses(db: Db, page: PageRequest) {
@@ -38,13 +38,13 @@ export async function listCourseLectures(db: Db, courseId: string, page: PageReq
 
 /** Evolution notes and occurrences ride along as JSON, so a thread list is still one statement. */
 export const threadDetails = {
-  evolution_notes: sql<EvolutionNoteOut[]>`coalesce((
+  evolution_notes: sql<EvolutionNoteRow[]>`coalesce((
     select json_agg(json_build_object(
       'lecture_id', n.lecture_id, 'change_type', n.change_type, 'note', n.note,
       'created_at', to_char(n.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
       order by n.created_at, n.lecture_id)
     from ${threadEvolutionNotes} n where n.thread_id = ${threads.id}), '[]'::json)`,
-  occurrences: sql<OccurrenceOut[]>`coalesce((
+  occurrences: sql<OccurrenceRow[]>`coalesce((
     select json_agg(json_build_object(
       'lecture_id', o.lecture_id, 'artifact_id', o.artifact_id, 'evidence', o.evidence,
       'confidence', o.confidence, 'segment_index', o.segment_index,

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { etag } from "hono/etag";
 import { getCourse, getCourseProgressData, listCourseLectures, listCourses, listCourseThreads } from "../db/courses.ts";
-import { courseOut, lectureOut, stageJobOut, threadOut } from "../db/rows.ts";
+import { courseOut, lectureOut, stageJobOut, threadOut } from "./representations.ts";
 import { courseProgress, lectureProgress, type StageJob } from "../domain/progress.ts";
 import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
 import { pagination } from "../lib/pagination.ts";

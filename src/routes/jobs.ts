@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { etag } from "hono/etag";
 import { getJob, listJobs } from "../db/jobs.ts";
-import { jobOut } from "../db/rows.ts";
+import { jobOut } from "./representations.ts";
 import { JOB_STATUSES, JOB_TYPES } from "../domain/jobs.ts";
 import { enqueueJob } from "../jobs/engine.ts";
 import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";

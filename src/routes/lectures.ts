@@ -8,7 +8,8 @@ import {
   listLectureJobs,
   listLectures,
 } from "../db/lectures.ts";
-import { artifactOut, exportOut, jobOut, lectureOut, stageJobOut, threadOut, type JobRow } from "../db/rows.ts";
+import type { JobRow } from "../db/rows.ts";
+import { artifactOut, exportOut, jobOut, lectureOut, stageJobOut, threadOut } from "./representations.ts";
 import { isPresetId } from "../domain/presets.ts";
 import { lectureProgress } from "../domain/progress.ts";
 import { enqueueJob } from "../jobs/engine.ts";
