@@ -67,6 +67,7 @@ const rawEnvSchema = z.object({
   OPENAI_API_KEY: optionalText,
   OPENAI_BASE_URL: httpUrl(" (e.g. https://api.openai.com/v1)"),
   OPENAI_MODEL: optionalText.transform((v) => v ?? "gpt-4o-mini"),
+  OPENAI_MODELS: optionalText.transform((v) => (v === undefined ? [] : v.split(",").map((m) => m.trim()).filter(Boolean))),
   PLC_INLINE_JOBS: z.unknown().optional().transform(isTruthy),
   PLC_CORS_ORIGINS: z.unknown().optional().transform(parseCorsOrigins),
   PLC_MAX_UPLOAD_MB: positiveNumber(100, " of megabytes"),
@@ -114,7 +115,13 @@ export interface Config {
   neonFetchEndpoint?: string;
   /** Deadline for one database round trip; past it the request is a 503 and a stage is retried. */
   databaseTimeoutMs: number;
-  openai: { apiKey?: string; baseUrl?: string; model: string };
+  openai: {
+    apiKey?: string;
+    baseUrl?: string;
+    model: string;
+    /** Models a request's `openai_model` may pick (each costs differently); always includes `model`. */
+    allowedModels: string[];
+  };
   inlineJobs: boolean;
   corsOrigins: string[];
   maxUploadBytes: number;
@@ -183,7 +190,12 @@ function assemble(raw: RawConfig): ConfigResult {
       databaseUrl: raw.DATABASE_URL.trim(),
       neonFetchEndpoint: raw.NEON_FETCH_ENDPOINT,
       databaseTimeoutMs: raw.DATABASE_TIMEOUT_MS,
-      openai: { apiKey: raw.OPENAI_API_KEY, baseUrl: raw.OPENAI_BASE_URL, model: raw.OPENAI_MODEL },
+      openai: {
+        apiKey: raw.OPENAI_API_KEY,
+        baseUrl: raw.OPENAI_BASE_URL,
+        model: raw.OPENAI_MODEL,
+        allowedModels: [...new Set([raw.OPENAI_MODEL, ...raw.OPENAI_MODELS])],
+      },
       inlineJobs: raw.PLC_INLINE_JOBS,
       corsOrigins: raw.PLC_CORS_ORIGINS,
       maxUploadBytes: Math.floor(raw.PLC_MAX_UPLOAD_MB * 1024 * 1024),

@@ -18,7 +18,7 @@ import { exportLinkTemplate, lectureLinks } from "../lib/links.ts";
 import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
 import { pagination } from "../lib/pagination.ts";
 import { optionalId, pageQuery, pathId, safeText } from "../lib/params.ts";
-import { ApiError } from "../lib/problem.ts";
+import { ApiError, validationFailed } from "../lib/problem.ts";
 import { ingestLecture } from "../pipeline/ingest.ts";
 import { services, type Services } from "../services.ts";
 import { readJson } from "../storage/index.ts";
@@ -104,7 +104,10 @@ const GenerateBodySchema = z
   .object({
     course_id: optionalId().nullable(),
     preset_id: optionalId().nullable(),
-    openai_model: safeText({ max: 100 }).nullable().optional(),
+    openai_model: safeText({ max: 100 })
+      .nullable()
+      .optional()
+      .openapi({ description: "A model among OPENAI_MODEL and OPENAI_MODELS (the operator's allowlist); others are a 422." }),
   })
   .openapi("GenerateRequest", { description: "All fields optional; `{}` uses the lecture's course and preset." });
 
@@ -269,6 +272,12 @@ lectureRoutes
     if (lecture.course_id && lecture.course_id !== courseId) throw new ApiError("course_mismatch");
     if (lecture.preset_id && lecture.preset_id !== presetId) throw new ApiError("preset_mismatch");
     const openaiModel = body.openai_model || svc.config.openai.model;
+    // Clients choose among the models the operator pays for, not any model.
+    const { allowedModels } = svc.config.openai;
+    if (!allowedModels.includes(openaiModel))
+      throw validationFailed([
+        { loc: ["body", "openai_model"], msg: `Input should be one of the configured models: ${allowedModels.join(", ")}`, type: "enum" },
+      ]);
     const { job, deduplicated } = await enqueueJob(svc, {
       lectureId: lecture.id,
       jobType: "generation",

@@ -286,6 +286,22 @@ describe("POST /lectures/{id}/transcribe | generate | export: validation", () =>
     expect((await json(typed)).errors[0].loc).toEqual(["body", "course_id"]);
   });
 
+  it("generate: openai_model must be one the operator allows (OPENAI_MODEL, OPENAI_MODELS)", async () => {
+    const lectureId = uid("lec");
+    await ingestOk({ courseId: uid("c"), lectureId });
+    const inline = { PLC_INLINE_JOBS: "1" };
+    const refused = await post(`/lectures/${lectureId}/generate`, { openai_model: "o3-pro" }, inline);
+    expect(refused.status).toBe(422);
+    expect(await json(refused)).toMatchObject({
+      code: "validation_failed",
+      errors: [{ loc: ["body", "openai_model"], msg: "Input should be one of the configured models: gpt-4o-mini", type: "enum" }],
+    });
+    const allowed = await post(`/lectures/${lectureId}/generate`, { openai_model: "o3-pro" }, { ...inline, OPENAI_MODELS: "gpt-4.1, o3-pro" });
+    expect(allowed.status).toBe(200); // accepted (the job itself fails: the lecture has no transcript yet)
+    const configured = await post(`/lectures/${lectureId}/generate`, { openai_model: "gpt-4o-mini" }, inline);
+    expect(configured.status).toBe(200);
+  });
+
   it("generate {}: ids default from the lecture and come back in the response", async () => {
     const courseId = uid("c");
     const lectureId = uid("lec");
