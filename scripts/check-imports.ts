@@ -20,7 +20,7 @@ const ALLOWED: Record<string, string[]> = {
   // The job runner gets the stages handed in; it never imports the pipeline.
   jobs: ["domain", "db", "lib", "services.ts", "config.ts"],
   pipeline: ["domain", "db", "storage", "lib", "jobs", "services.ts", "config.ts"],
-  routes: ["domain", "db", "storage", "lib", "jobs", "pipeline", "services.ts", "config.ts", "context.ts"],
+  routes: ["domain", "db", "storage", "lib", "jobs", "pipeline", "services.ts", "readiness.ts", "config.ts", "context.ts"],
 };
 
 interface Edge {

@@ -18,7 +18,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { lectureRoutes } from "./routes/lectures.ts";
 import { presetRoutes } from "./routes/presets.ts";
-import { MisconfiguredError } from "./services.ts";
+import { MisconfiguredError, provideServices } from "./services.ts";
 import { StorageError } from "./storage/index.ts";
 
 
@@ -75,9 +75,10 @@ export function createApp() {
   const allowedMethods = methodsByPath(app);
 
   app.use("*", requestId());
+  app.use("*", provideServices());
   app.use("*", responseHeaders());
   app.use("*", async (c, next) => {
-    const origins = parseCorsOrigins(c.env.PLC_CORS_ORIGINS);
+    const origins = parseCorsOrigins((c.env as unknown as Record<string, unknown>).PLC_CORS_ORIGINS);
     if (origins.length === 0) return next();
     return cors({
       origin: (origin) => (origins.includes("*") ? "*" : origins.includes(origin) ? origin : null),

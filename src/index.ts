@@ -17,4 +17,4 @@ export default {
     ctx.waitUntil(runRecoverySweep(env, controller.scheduledTime));
     ctx.waitUntil(runUploadSweep(env));
   },
-} satisfies ExportedHandler<Record<string, unknown>, JobMessage>;
+} satisfies ExportedHandler<Env, JobMessage>;

@@ -1,13 +1,15 @@
 /**
- * What a handler needs beyond the request: the validated config and the clients built from it.
- * Resolved lazily, so routes that need no configuration (health, presets, docs) never fail on it.
+ * The composition root: what a handler, the queue consumer or the cron needs beyond its input,
+ * built from the validated configuration. Clients are made once per configuration (the runtime
+ * reuses the env object across requests) and handed to each request through its context.
  */
+import { createMiddleware } from "hono/factory";
 import { describeIssues, loadConfig, type Config } from "./config.ts";
-import { dbFor, storageFor, type AppContext } from "./context.ts";
-import type { Db } from "./db/client.ts";
+import type { AppEnv } from "./context.ts";
+import { createDb, type Db } from "./db/client.ts";
 import type { StageRegistry } from "./jobs/engine.ts";
 import { pipelineStages } from "./pipeline/index.ts";
-import type { Storage } from "./storage/index.ts";
+import { createStorage, type Storage } from "./storage/index.ts";
 
 export class MisconfiguredError extends Error {
   constructor(readonly detail: string) {
@@ -37,11 +39,25 @@ export interface Services {
   stages: StageRegistry;
 }
 
+const built = new WeakMap<Config, Services>();
+
 export function servicesFromEnv(env: object): Services {
   const config = configFromEnv(env);
-  return { config, db: dbFor(config), storage: storageFor(config), stages: pipelineStages };
+  let services = built.get(config);
+  if (!services) {
+    services = { config, db: createDb(config), storage: createStorage(config.storage), stages: pipelineStages };
+    built.set(config, services);
+  }
+  return services;
 }
 
-export function services(c: AppContext): Services {
-  return servicesFromEnv(c.env);
-}
+/**
+ * Puts the request's services on its context. They are built on first use, so routes that need
+ * no configuration (health, presets, docs) keep answering when it is broken.
+ */
+export const provideServices = () =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    let services: Services | undefined;
+    c.set("services", () => (services ??= servicesFromEnv(c.env)));
+    await next();
+  });

@@ -8,7 +8,6 @@ import { pagination } from "../lib/pagination.ts";
 import { boolQuery, pageQuery, pathId } from "../lib/params.ts";
 import { ApiError } from "../lib/problem.ts";
 import { toRfc3339 } from "../lib/time.ts";
-import { services } from "../services.ts";
 import { lectureLinks } from "../lib/links.ts";
 import { CourseProgressSchema, CourseSchema, LectureSchema, PaginationSchema, ThreadSchema } from "./schemas.ts";
 
@@ -86,25 +85,25 @@ const progress = createRoute({
 export const courseRoutes = createRouter()
   .openapi(list, async (c) => {
     const page = c.req.valid("query");
-    const { rows, total } = await listCourses(services(c).db, page);
+    const { rows, total } = await listCourses(c.var.services().db, page);
     return c.json({ courses: rows.map(courseOut), pagination: pagination(page, rows.length, total) }, 200);
   })
   .openapi(get, async (c) => {
-    const course = await getCourse(services(c).db, c.req.valid("param").course_id);
+    const course = await getCourse(c.var.services().db, c.req.valid("param").course_id);
     if (!course) throw new ApiError("course_not_found");
     return c.json(courseOut(course), 200);
   })
   .openapi(lectures, async (c) => {
     const { course_id } = c.req.valid("param");
     const page = c.req.valid("query");
-    const { exists, rows, total } = await listCourseLectures(services(c).db, course_id, page);
+    const { exists, rows, total } = await listCourseLectures(c.var.services().db, course_id, page);
     if (!exists) throw new ApiError("course_not_found");
     return c.json({ courseId: course_id, lectures: rows.map(lectureOut), pagination: pagination(page, rows.length, total) }, 200);
   })
   .openapi(threads, async (c) => {
     const { course_id } = c.req.valid("param");
     const page = c.req.valid("query");
-    const { exists, rows, total } = await listCourseThreads(services(c).db, course_id, page);
+    const { exists, rows, total } = await listCourseThreads(c.var.services().db, course_id, page);
     if (!exists) throw new ApiError("course_not_found");
     return c.json(
       {
@@ -118,7 +117,7 @@ export const courseRoutes = createRouter()
   .openapi(progress, async (c) => {
     const { course_id } = c.req.valid("param");
     const { include_lectures } = c.req.valid("query");
-    const data = await getCourseProgressData(services(c).db, course_id);
+    const data = await getCourseProgressData(c.var.services().db, course_id);
     if (!data.exists) throw new ApiError("course_not_found");
 
     const jobsByLecture = new Map<string, StageJob[]>();

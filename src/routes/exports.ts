@@ -4,7 +4,6 @@ import { EXPORT_FORMATS } from "../domain/exports/index.ts";
 import { createRouter, problemResponses } from "../lib/openapi.ts";
 import { pathId } from "../lib/params.ts";
 import { ApiError } from "../lib/problem.ts";
-import { services } from "../services.ts";
 
 const download = createRoute({
   method: "get",
@@ -32,7 +31,7 @@ const download = createRoute({
 });
 
 export const exportRoutes = createRouter().openapi(download, async (c) => {
-  const svc = services(c);
+  const svc = c.var.services();
   const { lecture_id, export_type } = c.req.valid("param");
   if (!Object.hasOwn(EXPORT_FORMATS, export_type)) throw new ApiError("export_not_found");
   const format = EXPORT_FORMATS[export_type as keyof typeof EXPORT_FORMATS];

@@ -8,7 +8,6 @@ import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
 import { pagination } from "../lib/pagination.ts";
 import { optionalId, pageQuery, pathId } from "../lib/params.ts";
 import { ApiError } from "../lib/problem.ts";
-import { services } from "../services.ts";
 import { JobAcceptedSchema, JobSchema, PaginationSchema } from "./schemas.ts";
 
 const tags = ["jobs"];
@@ -65,19 +64,19 @@ export const jobRoutes = createRouter()
     const { status, job_type, lecture_id, course_id, limit, offset } = c.req.valid("query");
     const page = { limit, offset };
     const { rows, total } = await listJobs(
-      services(c).db,
+      c.var.services().db,
       { status, jobType: job_type, lectureId: lecture_id || undefined, courseId: course_id || undefined },
       page,
     );
     return c.json({ jobs: rows.map(jobOut), pagination: pagination(page, rows.length, total) }, 200);
   })
   .openapi(get, async (c) => {
-    const job = await getJob(services(c).db, c.req.valid("param").job_id);
+    const job = await getJob(c.var.services().db, c.req.valid("param").job_id);
     if (!job) throw new ApiError("job_not_found");
     return c.json(jobOut(job), 200);
   })
   .openapi(replay, async (c) => {
-    const svc = services(c);
+    const svc = c.var.services();
     const original = await getJob(svc.db, c.req.valid("param").job_id);
     if (!original) throw new ApiError("job_not_found");
     if (original.status !== "failed") throw new ApiError("job_not_replayable");

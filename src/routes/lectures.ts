@@ -20,7 +20,7 @@ import { pagination } from "../lib/pagination.ts";
 import { optionalId, pageQuery, pathId, safeText } from "../lib/params.ts";
 import { ApiError, validationFailed } from "../lib/problem.ts";
 import { ingestLecture } from "../pipeline/ingest.ts";
-import { services, type Services } from "../services.ts";
+import type { Services } from "../services.ts";
 import { readJson } from "../storage/index.ts";
 import {
   ArtifactRecordSchema,
@@ -237,18 +237,18 @@ lectureRoutes.openAPIRegistry.registerPath({
     415: { description: "Not multipart/form-data." },
   },
 });
-lectureRoutes.post("/lectures/ingest", async (c) => c.json(await ingestLecture(services(c), c.req.raw, c.executionCtx), 200));
+lectureRoutes.post("/lectures/ingest", async (c) => c.json(await ingestLecture(c.var.services(), c.req.raw, c.executionCtx), 200));
 
 lectureRoutes
   .openapi(list, async (c) => {
     const { course_id, limit, offset } = c.req.valid("query");
     const page = { limit, offset };
-    const { rows, total } = await listLectures(services(c).db, { courseId: course_id || undefined }, page);
+    const { rows, total } = await listLectures(c.var.services().db, { courseId: course_id || undefined }, page);
     return c.json({ lectures: rows.map(lectureOut), pagination: pagination(page, rows.length, total) }, 200);
   })
-  .openapi(get, async (c) => c.json(lectureOut(await requireLecture(services(c), c.req.valid("param").lecture_id)), 200))
+  .openapi(get, async (c) => c.json(lectureOut(await requireLecture(c.var.services(), c.req.valid("param").lecture_id)), 200))
   .openapi(transcribe, async (c) => {
-    const svc = services(c);
+    const svc = c.var.services();
     const lecture = await requireLecture(svc, c.req.valid("param").lecture_id);
     if (!lecture.audio_path) throw new ApiError("audio_not_found");
     const { job, deduplicated } = await enqueueJob(svc, {
@@ -259,7 +259,7 @@ lectureRoutes
     return c.json(accepted(job, deduplicated), 200);
   })
   .openapi(generate, async (c) => {
-    const svc = services(c);
+    const svc = c.var.services();
     const body = c.req.valid("json");
     // The reference's order of checks, with its detail strings.
     if (body.preset_id && !isPresetId(body.preset_id)) throw new ApiError("invalid_preset");
@@ -286,7 +286,7 @@ lectureRoutes
     return c.json(accepted(job, deduplicated, { courseId, presetId }), 200);
   })
   .openapi(exportRoute, async (c) => {
-    const svc = services(c);
+    const svc = c.var.services();
     const lecture = await requireLecture(svc, c.req.valid("param").lecture_id);
     const { job, deduplicated } = await enqueueJob(svc, { lectureId: lecture.id, jobType: "export" });
     return c.json(accepted(job, deduplicated), 200);
@@ -294,13 +294,13 @@ lectureRoutes
   .openapi(jobs, async (c) => {
     const { lecture_id } = c.req.valid("param");
     const page = c.req.valid("query");
-    const { exists, rows, total } = await listLectureJobs(services(c).db, lecture_id, page);
+    const { exists, rows, total } = await listLectureJobs(c.var.services().db, lecture_id, page);
     if (!exists) throw new ApiError("lecture_not_found");
     return c.json({ lectureId: lecture_id, jobs: rows.map(jobOut), pagination: pagination(page, rows.length, total) }, 200);
   })
   .openapi(progress, async (c) => {
     const { lecture_id } = c.req.valid("param");
-    const { lecture, latestJobs } = await getLectureProgressData(services(c).db, lecture_id);
+    const { lecture, latestJobs } = await getLectureProgressData(c.var.services().db, lecture_id);
     if (!lecture) throw new ApiError("lecture_not_found");
     return c.json(
       { lectureId: lecture.id, lectureStatus: lecture.status, ...lectureProgress(latestJobs.map(stageJobOut)), links: lectureLinks(lecture.id) },
@@ -309,7 +309,7 @@ lectureRoutes
   })
   .openapi(summary, async (c) => {
     const { lecture_id } = c.req.valid("param");
-    const data = await getLectureSummaryData(services(c).db, lecture_id);
+    const data = await getLectureSummaryData(c.var.services().db, lecture_id);
     if (!data.lecture) throw new ApiError("lecture_not_found");
     const { overallStatus, progressPercent, currentStage, hasFailedStage, stages } = lectureProgress(data.latestJobs.map(stageJobOut));
     return c.json(
@@ -330,7 +330,7 @@ lectureRoutes
     );
   })
   .openapi(artifacts, async (c) => {
-    const svc = services(c);
+    const svc = c.var.services();
     const { lecture_id } = c.req.valid("param");
     const { artifact_type, preset_id, limit, offset } = c.req.valid("query");
     const page = { limit, offset };
