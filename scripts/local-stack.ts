@@ -56,6 +56,17 @@ export function freePort(): Promise<number> {
 
 /** Direct and indirect children of `pid` whose executable is workerd. */
 export function workerdPids(pid: number): number[] {
+  return descendants(pid).filter((child) => {
+    try {
+      return readFileSync(`/proc/${child}/comm`, "utf8").trim() === "workerd";
+    } catch {
+      return false; // ended meanwhile
+    }
+  });
+}
+
+/** Every direct and indirect child of `pid`. */
+function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -70,9 +81,7 @@ export function workerdPids(pid: number): number[] {
   while (queue.length) {
     const child = queue.shift()!;
     queue.push(...(children.get(child) ?? []));
-    try {
-      if (readFileSync(`/proc/${child}/comm`, "utf8").trim() === "workerd") found.push(child);
-    } catch {}
+    found.push(child);
   }
   return found;
 }
@@ -141,20 +150,22 @@ export async function startWorker(options: WorkerOptions): Promise<LocalWorker> 
     cpSync(path.join(root, entry), path.join(app, entry), { recursive: true });
   symlinkSync(path.join(root, "node_modules"), path.join(app, "node_modules"), "dir");
   const port = await freePort();
-  const inspectorPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
+  // A fresh inspector port on every start: a killed server's may linger.
+  const args = async () => ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()),
     "--persist-to", path.join(options.tmp, "state"), "--env-file", envFile, "--show-interactive-dev-session=false", ...(options.extraArgs ?? [])];
 
   let current: ChildProcess;
   let exitReason = "";
   const seen = new Set<number>();
+  // wrangler's launcher starts the CLI as a child process, which starts the runtimes: a crash
+  // must take the whole tree, or an orphaned CLI keeps the port.
   const remember = () => {
-    if (current.pid) for (const pid of workerdPids(current.pid)) seen.add(pid);
+    if (current.pid) for (const pid of descendants(current.pid)) seen.add(pid);
   };
-  const spawnWrangler = () => {
+  const spawnWrangler = async () => {
     exitReason = "";
-    const child = spawn(process.execPath, [path.join(root, "node_modules", "wrangler", "bin", "wrangler.js"), ...args], {
+    const child = spawn(process.execPath, [path.join(root, "node_modules", "wrangler", "bin", "wrangler.js"), ...(await args())], {
       cwd: app,
       stdio: ["ignore", "pipe", "pipe"],
       // Quiet and offline like `npm run dev`; only the env file reaches the Worker (no .dev.vars, no shell OPENAI_API_KEY).
@@ -189,7 +200,7 @@ export async function startWorker(options: WorkerOptions): Promise<LocalWorker> 
     return Date.now() - started;
   };
 
-  current = spawnWrangler();
+  current = await spawnWrangler();
   onCleanup(() => killAll("SIGTERM"));
   await waitReady();
   return {
@@ -198,7 +209,7 @@ export async function startWorker(options: WorkerOptions): Promise<LocalWorker> 
     crash: () => killAll("SIGKILL"),
     restart: async () => {
       await portReleased(port);
-      current = spawnWrangler();
+      current = await spawnWrangler();
       return waitReady();
     },
     exitReason: () => exitReason,
