@@ -2,10 +2,11 @@
  * The generated document validates against the official OpenAPI 3.1 schema (the "schema-base"
  * variant, which also checks schema objects against the 3.1 dialect).
  */
-import { validate } from "@hyperjump/json-schema/openapi-3-1";
+import { registerSchema, validate } from "@hyperjump/json-schema/openapi-3-1";
 import { describe, expect, it } from "vitest";
 import { PROBLEM_CODES } from "../src/lib/problem.ts";
-import { call, json } from "./support/http.ts";
+import { call, json, uid } from "./support/http.ts";
+import { post, transcribedLecture } from "./support/lectures.ts";
 
 describe("GET /openapi.json", () => {
   it("is a valid OpenAPI 3.1 document covering every route", async () => {
@@ -52,6 +53,24 @@ describe("GET /openapi.json", () => {
     expect(code.enum).toEqual(PROBLEM_CODES);
     expect(doc.components.schemas.Problem.required).toContain("code");
     for (const code of PROBLEM_CODES) expect(code).toMatch(/^[a-z]+(_[a-z]+)*$/);
+  });
+
+  it("documents the artifacts a real generation returns: they validate against the published schemas", async () => {
+    const doc = await json(await call("/openapi.json"));
+    // The components as a standalone 3.1 schema document, so one of them can be the root.
+    const defs = JSON.parse(JSON.stringify(doc.components.schemas).replaceAll("#/components/schemas/", "#/$defs/"));
+    const id = `https://pegasus.test/schemas/${crypto.randomUUID()}`;
+    registerSchema({ $schema: "https://spec.openapis.org/oas/3.1/dialect/base", $id: id, $ref: "#/$defs/ArtifactsByType", $defs: defs }, id);
+
+    const courseId = uid("c");
+    const lectureId = await transcribedLecture({ courseId, lectureId: uid("lec") });
+    expect((await json(await post(`/lectures/${lectureId}/generate`, {}, { PLC_INLINE_JOBS: "1" }))).status).toBe("completed");
+    const { artifacts } = await json(await call(`/lectures/${lectureId}/artifacts`));
+    expect(Object.keys(artifacts).sort()).toEqual(["exam-questions", "flashcards", "key-terms", "outline", "summary", "threads"]);
+    const output = await validate(id, artifacts);
+    expect(output.valid, JSON.stringify(output)).toBe(true);
+    // ... and the schemas are strict enough to notice a wrong shape.
+    expect((await validate(id, { ...artifacts, summary: { ...artifacts.summary, overview: 5 } })).valid).toBe(false);
   });
 
   it("rejects a broken document (the validator is really checking)", async () => {

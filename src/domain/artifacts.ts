@@ -36,15 +36,18 @@ export interface OutlineNode {
   points?: string[];
   children?: OutlineNode[];
 }
-export const OutlineNodeSchema: z.ZodType<OutlineNode> = z.lazy(() =>
-  z
-    .object({
-      title: nonEmpty,
-      points: z.array(nonEmpty).optional(),
-      children: z.array(OutlineNodeSchema).optional(),
-    })
-    .strict(),
-);
+// Named (`meta.id`), so a schema document can refer to it from inside itself.
+export const OutlineNodeSchema: z.ZodType<OutlineNode> = z
+  .lazy(() =>
+    z
+      .object({
+        title: nonEmpty,
+        points: z.array(nonEmpty).optional(),
+        children: z.array(OutlineNodeSchema).optional(),
+      })
+      .strict(),
+  )
+  .meta({ id: "OutlineNode" });
 export const OutlineContentSchema = z.object({ outline: z.array(OutlineNodeSchema).min(1) }).strict();
 
 export const KeyTermSchema = z

@@ -24,6 +24,7 @@ import type { Services } from "../services.ts";
 import { readJson } from "../storage/index.ts";
 import {
   ArtifactRecordSchema,
+  ArtifactsByTypeSchema,
   ExportRecordSchema,
   JobAcceptedSchema,
   JobSchema,
@@ -185,12 +186,7 @@ const artifacts = createRoute({
     200: jsonContent(
       z.object({
         lectureId: z.string(),
-        artifacts: z
-          .record(z.string(), z.unknown())
-          .openapi({
-            description:
-              "Artifact JSON by type (null in s3 mode: see artifactDownloadUrls). A `threads` key lists the threads (Thread schema) that reference the lecture, when there are any.",
-          }),
+        artifacts: ArtifactsByTypeSchema,
         artifactRecords: z.array(ArtifactRecordSchema),
         artifactPaths: z.record(z.string(), z.string()),
         artifactDownloadUrls: z.record(z.string(), z.string()),

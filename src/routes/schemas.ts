@@ -2,6 +2,7 @@
  * Response schemas shared by the routes: they document the API and type the handlers.
  */
 import { z } from "@hono/zod-openapi";
+import { ARTIFACT_SCHEMAS } from "../domain/artifacts.ts";
 import { JOB_STATUSES, JOB_TYPES } from "../domain/jobs.ts";
 
 const timestamp = z.string().openapi({ format: "date-time", example: "2026-11-26T02:38:20.101644Z" });
@@ -114,6 +115,22 @@ export const ArtifactRecordSchema = z
     created_at: timestamp,
   })
   .openapi("ArtifactRecord");
+
+/** The stored artifacts of a lecture by type, as `/lectures/{id}/artifacts` inlines them. */
+const orNull = <T extends z.ZodType>(schema: T) => z.union([schema, z.null()]).optional();
+
+export const ArtifactsByTypeSchema = z
+  .object({
+    summary: orNull(ARTIFACT_SCHEMAS.summary.openapi("SummaryArtifact")),
+    outline: orNull(ARTIFACT_SCHEMAS.outline.openapi("OutlineArtifact")),
+    "key-terms": orNull(ARTIFACT_SCHEMAS["key-terms"].openapi("KeyTermsArtifact")),
+    flashcards: orNull(ARTIFACT_SCHEMAS.flashcards.openapi("FlashcardsArtifact")),
+    "exam-questions": orNull(ARTIFACT_SCHEMAS["exam-questions"].openapi("ExamQuestionsArtifact")),
+    threads: z.array(ThreadSchema).optional().openapi({ description: "The threads that reference the lecture, when there are any." }),
+  })
+  .openapi("ArtifactsByType", {
+    description: "Artifact JSON by type; null in s3 mode (see artifactDownloadUrls) or when the stored object is unreadable.",
+  });
 
 export const ExportRecordSchema = z
   .object({ id: z.string(), lecture_id: z.string(), export_type: z.string(), storage_path: z.string(), created_at: timestamp })
