@@ -47,6 +47,17 @@ describe("GET /openapi.json", () => {
     expect(limit.schema).toMatchObject({ type: "integer", minimum: 0, maximum: 500, default: 100 });
   });
 
+  it("documents the ingest form with the rules that validate it (one schema)", async () => {
+    const doc = await json(await call("/openapi.json"));
+    const form = doc.components.schemas.IngestForm;
+    expect(form.required).toEqual(expect.arrayContaining(["course_id", "lecture_id", "preset_id", "title", "audio"]));
+    expect(form.properties.lecture_id.pattern).toBe("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$");
+    expect(form.properties.title.maxLength).toBe(500);
+    expect(form.properties.source_type.maxLength).toBe(32);
+    expect(form.properties.duration_sec).toMatchObject({ type: "integer", minimum: 0, maximum: 86400 });
+    expect(form.properties.audio).toMatchObject({ type: "string", format: "binary" });
+  });
+
   it("lists every problem code clients may branch on", async () => {
     const doc = await json(await call("/openapi.json"));
     const code = doc.components.schemas.Problem.properties.code;

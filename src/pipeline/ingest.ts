@@ -8,10 +8,10 @@
  */
 import { Busboy, type BusboyFileStream } from "@fastify/busboy";
 import { saveIngest, type ReplacedMaterial } from "../db/lectures.ts";
+import { parseIngestFields } from "./ingest-form.ts";
 import { forgetUpload, recordUpload, type UploadRef } from "../db/uploads.ts";
 import { isPresetId } from "../domain/presets.ts";
-import { ApiError, validationFailed, type ValidationIssue } from "../lib/problem.ts";
-import { ID_PATTERN, ID_RULE } from "../lib/params.ts";
+import { ApiError, validationFailed } from "../lib/problem.ts";
 import type { Services } from "../services.ts";
 import { writeJson, type MultipartHooks, type Storage } from "../storage/index.ts";
 
@@ -104,86 +104,8 @@ function measuring() {
   return { stream, result: async () => ({ size, sha256: hex(await digest.digest) }) };
 }
 
-interface Fields {
-  course_id?: string;
-  lecture_id?: string;
-  preset_id?: string;
-  title?: string;
-  course_title?: string;
-  duration_sec?: string;
-  source_type?: string;
-}
-
-interface ValidFields {
-  courseId: string;
-  lectureId: string;
-  presetId: string;
-  title: string;
-  courseTitle?: string;
-  durationSec: number;
-  sourceType: string;
-}
-
-const present = (v: string | undefined) => (v !== undefined && v.trim() !== "" ? v.trim() : undefined);
-
-/** Postgres text cannot hold NUL, and an unpaired surrogate is not text: refused before storing. */
-const storable = (v: string) => !v.includes("\u0000") && v.isWellFormed();
-const TEXT_FIELDS = ["course_id", "lecture_id", "preset_id", "title", "course_title", "duration_sec", "source_type"] as const;
-
-/** Field errors in the reference's order and vocabulary; the preset is checked afterwards (400). */
-function validateFields(fields: Fields, file: { seen: boolean; filename?: string | null }): { issues: ValidationIssue[]; valid?: ValidFields } {
-  const issues: ValidationIssue[] = [];
-  const required = ["course_id", "lecture_id", "preset_id", "title"] as const;
-  for (const name of required) {
-    if (!present(fields[name])) issues.push({ loc: ["body", name], msg: "Field required", type: "missing" });
-  }
-  // Fields that fail here get no further checks (their other messages would be misleading).
-  const broken = new Set<string>();
-  for (const name of TEXT_FIELDS) {
-    const value = fields[name];
-    if (value === undefined || storable(value)) continue;
-    broken.add(name);
-    issues.push({ loc: ["body", name], msg: "String must not contain NUL characters or unpaired surrogates", type: "value_error" });
-  }
-  const checked = (name: (typeof TEXT_FIELDS)[number]) => (broken.has(name) ? undefined : present(fields[name]));
-  for (const name of ["course_id", "lecture_id"] as const) {
-    const value = checked(name);
-    if (value && !ID_PATTERN.test(value))
-      issues.push({ loc: ["body", name], msg: `String should be ${ID_RULE}`, type: "string_pattern_mismatch" });
-  }
-  const title = checked("title");
-  if (title && title.length > 500) issues.push({ loc: ["body", "title"], msg: "String should have at most 500 characters", type: "string_too_long" });
-  const courseTitle = checked("course_title");
-  if (courseTitle && courseTitle.length > 500)
-    issues.push({ loc: ["body", "course_title"], msg: "String should have at most 500 characters", type: "string_too_long" });
-  let durationSec = 0;
-  const duration = checked("duration_sec");
-  if (duration !== undefined) {
-    if (!/^[+-]?\d+$/.test(duration))
-      issues.push({ loc: ["body", "duration_sec"], msg: "Input should be a valid integer, unable to parse string as an integer", type: "int_parsing" });
-    else if (Number(duration) < 0 || Number(duration) > 86_400)
-      issues.push({ loc: ["body", "duration_sec"], msg: "Input should be between 0 and 86400 seconds", type: "value_error" });
-    else durationSec = Number(duration);
-  }
-  const sourceType = checked("source_type") ?? "upload";
-  if (sourceType.length > 32) issues.push({ loc: ["body", "source_type"], msg: "String should have at most 32 characters", type: "string_too_long" });
-  if (!file.seen) issues.push({ loc: ["body", "audio"], msg: "Field required", type: "missing" });
-  else if (file.filename && !storable(file.filename))
-    issues.push({ loc: ["body", "audio"], msg: "Filename must not contain NUL characters or unpaired surrogates", type: "value_error" });
-  if (issues.length) return { issues };
-  return {
-    issues,
-    valid: {
-      courseId: present(fields.course_id)!,
-      lectureId: present(fields.lecture_id)!,
-      presetId: present(fields.preset_id)!,
-      title: title!,
-      courseTitle,
-      durationSec,
-      sourceType,
-    },
-  };
-}
+/** The text fields as they arrived, by name (the first of each wins). */
+type Fields = Record<string, string>;
 
 async function pumpBody(body: ReadableStream<Uint8Array>, busboy: InstanceType<typeof Busboy>, finished: Promise<void>) {
   const reader = body.getReader();
@@ -225,7 +147,7 @@ async function ingest(services: Services, request: Request): Promise<IngestResul
   const declaredLength = Number(request.headers.get("content-length") ?? NaN);
 
   if (!contentType || !request.body) {
-    throw validationFailed(validateFields({}, { seen: false }).issues);
+    throw validationFailed(parseIngestFields({}, { seen: false }).issues);
   }
   // Refused without parsing. (Cancelling the body as well would spare the client the upload, but
   // through wrangler's dev proxy it sometimes loses the response, so the runtime drains it.)
@@ -259,7 +181,7 @@ async function ingest(services: Services, request: Request): Promise<IngestResul
 
   busboy.on("field", (name: string, value: string) => {
     if (name in fields || !/^[a-z_]+$/.test(name)) return;
-    (fields as Record<string, string>)[name] = value;
+    fields[name] = value;
   });
 
   busboy.on("file", (name: string, file: BusboyFileStream, filename: string | undefined, _encoding: string, mimeType: string | undefined) => {
@@ -270,7 +192,7 @@ async function ingest(services: Services, request: Request): Promise<IngestResul
     fileSeen = true;
     fileName = filename ?? null;
     // Reject before storing anything when the fields already sent are enough to say no.
-    const early = present(fields.preset_id);
+    const early = fields.preset_id?.trim();
     if (early && !isPresetId(early)) {
       file.resume();
       upload = Promise.resolve(null);
@@ -324,11 +246,20 @@ async function ingest(services: Services, request: Request): Promise<IngestResul
     throw error;
   }
 
-  const { issues, valid } = validateFields(fields, { seen: fileSeen, filename: fileName });
-  if (!valid) {
+  const { fields: form, issues } = parseIngestFields(fields, { seen: fileSeen, filename: fileName });
+  if (!form) {
     await discard();
     throw validationFailed(issues);
   }
+  const valid = {
+    courseId: form.course_id,
+    lectureId: form.lecture_id,
+    presetId: form.preset_id,
+    title: form.title,
+    courseTitle: form.course_title,
+    durationSec: form.duration_sec ?? 0,
+    sourceType: form.source_type ?? "upload",
+  };
   // An unknown preset sent before the file was refused without storing it (`stored` is null then).
   if (!isPresetId(valid.presetId) || !stored) {
     await discard();

@@ -19,6 +19,7 @@ import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
 import { pagination } from "../lib/pagination.ts";
 import { optionalId, pageQuery, pathId, safeText } from "../lib/params.ts";
 import { ApiError, validationFailed } from "../lib/problem.ts";
+import { IngestFieldsSchema } from "../pipeline/ingest-form.ts";
 import { ingestLecture } from "../pipeline/ingest.ts";
 import type { Services } from "../services.ts";
 import { readJson } from "../storage/index.ts";
@@ -37,22 +38,13 @@ import {
 const tags = ["lectures"];
 const lectureParams = z.object({ lecture_id: pathId("lecture_not_found", "lec-001") });
 
-const IngestFormSchema = z
-  .object({
-    course_id: z.string().openapi({ example: "course-bio" }),
-    lecture_id: z.string().openapi({ example: "lec-001", description: "Client-chosen id: letters, digits, . _ : -" }),
-    preset_id: z.string().openapi({ example: "exam-mode" }),
-    title: z.string().openapi({ example: "Cell Membranes" }),
-    course_title: z.string().optional().openapi({ description: "Sets the course title; omitted keeps the existing one." }),
-    duration_sec: z.string().optional().openapi({ type: "integer", description: "Recording length in seconds (default 0)." }),
-    source_type: z.string().optional().openapi({ example: "upload", description: "upload or record (default upload)." }),
-    audio: z.string().openapi({
-      type: "string",
-      format: "binary",
-      description: "The recording (any format OpenAI transcribes), or a transcript: .txt, .vtt, .srt, or .json with segments.",
-    }),
-  })
-  .openapi("IngestForm");
+const IngestFormSchema = IngestFieldsSchema.extend({
+  audio: z.string().openapi({
+    type: "string",
+    format: "binary",
+    description: "The recording (any format OpenAI transcribes), or a transcript: .txt, .vtt, .srt, or .json with segments.",
+  }),
+}).openapi("IngestForm");
 
 const IngestResultSchema = z
   .object({
