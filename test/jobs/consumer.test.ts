@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { listDeadLetters } from "../../src/db/jobs.ts";
 import { uid } from "../support/http.ts";
@@ -96,5 +97,25 @@ describe("queue consumer (synthetic batches)", () => {
     // The same message delivered again (queues deliver at least once) is recorded once.
     await deliver([{ jobId: job.id }], { queue: "pegasus-jobs-dlq", ids: [ids[0]!] });
     expect(await listDeadLetters(testServices().db, job.id)).toHaveLength(1);
+  });
+
+  it("keeps every message when the configuration is broken: the whole batch is retried", async () => {
+    const { result } = await deliver([{ jobId: "a" }, { jobId: "b" }], { overrides: { DATABASE_URL: "mysql://nope" } });
+    expect(result.retryBatch.retry).toBe(true);
+    expect(result.explicitAcks).toEqual([]);
+  });
+
+  it("retries (never acks) messages it cannot even claim because the database is down", async () => {
+    const lectureId = uid("lec");
+    await ingestOk({ courseId: uid("c"), lectureId });
+    const job = await queuedJob(lectureId, "transcription");
+    const down = { NEON_FETCH_ENDPOINT: `${env.TEST_FAULT_PROXY}/refuse/sql` };
+    const { ids, result } = await deliver([{ jobId: job.id }, { jobId: job.id }], { overrides: down });
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((m) => m.msgId).sort()).toEqual([...ids].sort());
+    expect(await jobRow(job.id)).toMatchObject({ status: "queued", attempt: 0 }); // untouched: nothing was lost
+    // The dead-letter consumer likewise keeps what it could not record.
+    const dlq = await deliver([{ jobId: job.id }], { overrides: down, queue: "pegasus-jobs-dlq" });
+    expect(dlq.result.retryMessages.map((m) => m.msgId)).toEqual(dlq.ids);
   });
 });
