@@ -18,7 +18,7 @@ const ALLOWED: Record<string, string[]> = {
   db: ["domain", "lib", "config.ts"],
   storage: ["config.ts"],
   // The job runner gets the stages handed in; it never imports the pipeline.
-  jobs: ["domain", "db", "lib", "services.ts", "config.ts"],
+  jobs: ["domain", "db", "lib", "storage", "services.ts", "config.ts"],
   pipeline: ["domain", "db", "storage", "lib", "jobs", "services.ts", "config.ts"],
   routes: ["domain", "db", "storage", "lib", "jobs", "pipeline", "services.ts", "readiness.ts", "config.ts", "context.ts"],
 };

@@ -209,6 +209,8 @@ export interface RecoveryFindings {
   requeued: string[];
   timedOut: string[];
   resend: string[];
+  /** Jobs still queued or running after the sweep: work the next sweep must look after. */
+  active: number;
 }
 
 /**
@@ -219,7 +221,7 @@ export interface RecoveryFindings {
 export async function recoverJobs(db: Db, stageTimeoutSec: number, lostAfterSec: number): Promise<RecoveryFindings> {
   const stopped = `The stage stopped without finishing (its consumer was lost, or it ran past ${stageTimeoutSec} s).`;
   const exhausted = sql`${jobs.attempt} >= ${jobs.max_attempts}`;
-  const [stuck, lost] = await db.batch([
+  const [stuck, lost, [active]] = await db.batch([
     db
       .update(jobs)
       .set({
@@ -248,12 +250,14 @@ export async function recoverJobs(db: Db, stageTimeoutSec: number, lostAfterSec:
         ),
       )
       .returning({ id: jobs.id }),
+    db.select({ n: count() }).from(jobs).where(isActive()),
   ]);
   const requeued = stuck.filter((r) => r.status === "queued").map((r) => r.id);
   return {
     requeued,
     timedOut: stuck.filter((r) => r.status === "failed").map((r) => r.id),
     resend: [...requeued, ...lost.map((r) => r.id)],
+    active: active?.n ?? 0,
   };
 }
 

@@ -4,7 +4,7 @@
  * the object is deleted again). So a row that stays behind marks an upload or an object that
  * nothing references: its request died. The recovery sweep aborts and deletes those.
  */
-import { and, asc, eq, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, sql, type SQL } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { lectures, multipartUploads } from "./schema.ts";
 
@@ -50,4 +50,10 @@ export async function forgetUploads(db: Db, uploads: UploadRef[]) {
       uploads.map((u) => sql`(${u.key}, ${u.uploadId})`),
       sql`, `,
     )})`);
+}
+
+/** Multipart uploads still recorded as open (in flight, or abandoned and not yet swept). */
+export async function countOpenUploads(db: Db): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(multipartUploads);
+  return row?.n ?? 0;
 }

@@ -15,6 +15,7 @@ import {
 import type { JobRow } from "../db/rows.ts";
 import type { JobType } from "../domain/jobs.ts";
 import type { Services } from "../services.ts";
+import { noteActivity } from "./activity.ts";
 import type { JobMessage } from "./messages.ts";
 
 export interface ClassifiedError {
@@ -65,6 +66,7 @@ export async function enqueueJob(services: Services, request: EnqueueRequest): P
     enqueued: !inline,
   });
   if (deduplicated) return { job, deduplicated };
+  await noteActivity(services.storage);
 
   if (inline) {
     const outcome = await executeJob(services, job.id, { respectPrerequisites: false, finalAttempt: true });

@@ -5,18 +5,12 @@
  * minute) a job whose consumer or message was lost is running again within about two minutes.
  * Stages are idempotent (upserts, deterministic storage keys), so a second run is safe.
  */
-import { recoverJobs } from "../db/jobs.ts";
-import { servicesFromEnv } from "../services.ts";
+import { recoverJobs, type RecoveryFindings } from "../db/jobs.ts";
+import type { Services } from "../services.ts";
 import { log } from "./engine.ts";
 import type { JobMessage } from "./messages.ts";
 
-export async function runRecoverySweep(env: object, _scheduledTime?: number) {
-  let services;
-  try {
-    services = servicesFromEnv(env);
-  } catch {
-    return;
-  }
+export async function runRecoverySweep(services: Services): Promise<RecoveryFindings | undefined> {
   const { config, db } = services;
   try {
     const found = await recoverJobs(db, config.jobs.stageTimeoutSec, config.jobs.lostAfterSec);

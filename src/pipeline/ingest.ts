@@ -8,6 +8,7 @@
  */
 import { Busboy, type BusboyFileStream } from "@fastify/busboy";
 import { saveIngest, type ReplacedMaterial } from "../db/lectures.ts";
+import { noteActivity } from "../jobs/activity.ts";
 import { parseIngestFields } from "./ingest-form.ts";
 import { forgetUpload, recordUpload, type UploadRef } from "../db/uploads.ts";
 import { isPresetId } from "../domain/presets.ts";
@@ -205,6 +206,7 @@ async function ingest(services: Services, request: Request): Promise<IngestResul
       async opened(uploadId) {
         multipart = { key, uploadId };
         await recordUpload(db, multipart);
+        await noteActivity(storage); // the sweep must watch this upload until it is closed
       },
       // A completed upload's row goes with the lecture write (or after its object is deleted).
       async closed(uploadId, outcome) {

@@ -3,8 +3,8 @@
  * its parts in the bucket until someone aborts it. The cron sweep finds them through the
  * multipart_uploads rows the ingest keeps (src/db/uploads.ts) and aborts them.
  */
-import { forgetUploads, staleUploads, type UploadRef } from "../db/uploads.ts";
-import { servicesFromEnv, type Services } from "../services.ts";
+import { countOpenUploads, forgetUploads, staleUploads, type UploadRef } from "../db/uploads.ts";
+import type { Services } from "../services.ts";
 
 /**
  * An upload still open after this long was abandoned. At the default 100 MB limit six hours is
@@ -60,18 +60,12 @@ export async function abortAbandonedUploads(
   return { aborted: done.length, failed };
 }
 
-/** The cron's entry: the sweep with the configured services, logged when it found something. */
-export async function runUploadSweep(env: object): Promise<UploadSweepResult | undefined> {
-  let services: Services;
-  try {
-    services = servicesFromEnv(env);
-  } catch {
-    return undefined; // misconfigured: already logged
-  }
+/** The cron's part: the sweep, logged when it found something; never throws. */
+export async function runUploadSweep(services: Services): Promise<(UploadSweepResult & { open: number }) | undefined> {
   try {
     const result = await abortAbandonedUploads(services);
     if (result.aborted || result.failed) console.log(JSON.stringify({ msg: "upload sweep", ...result }));
-    return result;
+    return { ...result, open: await countOpenUploads(services.db) };
   } catch (error) {
     console.error(JSON.stringify({ level: "error", msg: "upload sweep failed", error: services.stages.classify(error).message }));
     return undefined;

@@ -121,11 +121,11 @@ const orNull = <T extends z.ZodType>(schema: T) => z.union([schema, z.null()]).o
 
 export const ArtifactsByTypeSchema = z
   .object({
-    summary: orNull(ARTIFACT_SCHEMAS.summary.openapi("SummaryArtifact")),
-    outline: orNull(ARTIFACT_SCHEMAS.outline.openapi("OutlineArtifact")),
-    "key-terms": orNull(ARTIFACT_SCHEMAS["key-terms"].openapi("KeyTermsArtifact")),
-    flashcards: orNull(ARTIFACT_SCHEMAS.flashcards.openapi("FlashcardsArtifact")),
-    "exam-questions": orNull(ARTIFACT_SCHEMAS["exam-questions"].openapi("ExamQuestionsArtifact")),
+    summary: orNull(ARTIFACT_SCHEMAS.summary.meta({ id: "SummaryArtifact" })),
+    outline: orNull(ARTIFACT_SCHEMAS.outline.meta({ id: "OutlineArtifact" })),
+    "key-terms": orNull(ARTIFACT_SCHEMAS["key-terms"].meta({ id: "KeyTermsArtifact" })),
+    flashcards: orNull(ARTIFACT_SCHEMAS.flashcards.meta({ id: "FlashcardsArtifact" })),
+    "exam-questions": orNull(ARTIFACT_SCHEMAS["exam-questions"].meta({ id: "ExamQuestionsArtifact" })),
     threads: z.array(ThreadSchema).optional().openapi({ description: "The threads that reference the lecture, when there are any." }),
   })
   .openapi("ArtifactsByType", {

@@ -70,7 +70,7 @@ describe("recovery sweep", () => {
     const lectureId = uid("lec");
     await ingestOk({ courseId: uid("c"), lectureId });
     const job = await queuedJob(lectureId, "transcription");
-    const found = await (await import("../../src/jobs/recovery.ts")).runRecoverySweep({ ...env, JOBS: failingQueue });
+    const found = await (await import("../../src/jobs/recovery.ts")).runRecoverySweep(testServices({ JOBS: failingQueue }));
     expect(found?.resend ?? []).not.toContain(job.id);
   });
 
