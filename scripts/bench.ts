@@ -367,7 +367,17 @@ async function endpoints() {
     [...measured].map(([label, m]) => [label, fmtRt(m.rt), ms(m.median), ms(m.p95), m.rps === undefined ? "-" : m.rps.toFixed(0)]));
   console.log(`\nWrites: ${WRITES} requests per stage on fresh lectures, counted only while the requests ran (the queue consumer starts`);
   console.log(`${BATCH_TIMEOUT_MS / 1000} s after the first message at the earliest); req/s is not measured for writes.`);
+
+  // A course's progress over 1,000 lectures should cost at most a few single-lecture reads.
+  const single = measured.get("GET /lectures/{id}/progress")!.median;
+  for (const label of ["GET /courses/{id}/progress (1,000 lectures)", "GET /courses/{id}/progress?include_lectures=false"]) {
+    const ratio = measured.get(label)!.median / single;
+    console.log(`${label}: ${ratio.toFixed(1)}x GET /lectures/{id}/progress (goal at most ${COURSE_PROGRESS_RATIO}x)`);
+    if (ratio > COURSE_PROGRESS_RATIO) problems.push(`${label} is ${ratio.toFixed(1)}x a single lecture's progress (goal ${COURSE_PROGRESS_RATIO}x)`);
+  }
 }
+
+const COURSE_PROGRESS_RATIO = 3;
 
 // ---------------------------------------------------------------- B. pipeline
 async function pipeline() {
@@ -513,6 +523,45 @@ async function ingestMemory(wranglerPid: number) {
   return { seconds: rows[2]![3], growth1: growth[1]!, growth2: growth[2]!, second };
 }
 
+// ---------------------------------------------------------------- request floor
+/** The budget for what Pegasus adds to a trivial request (middleware, routing, request ids). */
+const FLOOR_BUDGET_MS = 0.3;
+const EMPTY_WORKER = `export default { fetch() { return new Response('{"status":"ok"}', { headers: { "content-type": "application/json" } }); } };`;
+
+async function requestFloor() {
+  const rounds = 10;
+  const perRound = Math.max(50, REQUESTS * 4);
+  section(`D. Request floor: GET /health on Pegasus and on an empty Worker in the same runtime, ${rounds} x ${perRound} sequential each, interleaved`);
+  const empty = await startWorker({ tmp: path.join(tmp, "floor"), vars: {}, script: EMPTY_WORKER });
+  const samples: Record<"pegasus" | "empty", number[]> = { pegasus: [], empty: [] };
+  const run = async (url: string, into: number[], n: number) => {
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      into.push(performance.now() - t);
+    }
+  };
+  await run(`${base}/health`, [], 100); // warm both up
+  await run(`${empty.base}/health`, [], 100);
+  for (let r = 0; r < rounds; r++) {
+    await run(`${base}/health`, samples.pegasus, perRound);
+    await run(`${empty.base}/health`, samples.empty, perRound);
+  }
+  const median = (s: number[]) => quantile(s, 0.5);
+  const ours = median(samples.pegasus) - median(samples.empty);
+  table(
+    ["GET /health on", "median ms", "p95 ms"],
+    [
+      ["Pegasus", median(samples.pegasus).toFixed(3), quantile(samples.pegasus, 0.95).toFixed(3)],
+      ["an empty Worker", median(samples.empty).toFixed(3), quantile(samples.empty, 0.95).toFixed(3)],
+    ],
+  );
+  console.log(`\nours (difference of the medians): ${ours.toFixed(3)} ms (budget ${FLOOR_BUDGET_MS} ms)`);
+  if (ours > FLOOR_BUDGET_MS) problems.push(`Pegasus adds ${ours.toFixed(3)} ms to a trivial request (budget ${FLOOR_BUDGET_MS} ms)`);
+  return { ours, pegasus: median(samples.pegasus), empty: median(samples.empty) };
+}
+
 // ---------------------------------------------------------------- main
 let exitCode = 0;
 let stopping = false;
@@ -530,6 +579,7 @@ try {
   phase = "seeding";
   await seed();
   await endpoints();
+  const floor = await requestFloor();
   const pipe = await pipeline();
   const mem = await ingestMemory(wranglerPid);
   section("Summary");
@@ -538,6 +588,7 @@ try {
   console.log(`reads: ${reads.length} endpoints, round trips ${[...new Set(reads.map(([, m]) => m.rt))].join("/")} (presets 0, the rest 1 expected)`);
   console.log(`writes (round trips per request): ${writes.join(", ")}`);
   console.log(`pipeline: ${3 * LECTURES} jobs in ${pipe.wall.toFixed(1)} s = ${pipe.jobsPerSec.toFixed(2)} jobs/s, ${pipe.rtPerJob.toFixed(2)} round trips per job, ${pipe.failed} failed`);
+  console.log(`request floor: GET /health ${floor.pegasus.toFixed(3)} ms median vs ${floor.empty.toFixed(3)} ms for an empty Worker: ours ${floor.ours.toFixed(3)} ms`);
   console.log(`upload: ${UPLOAD_MB} MiB in ${mem.seconds} s; workerd peak memory +${mem.growth1.toFixed(0)} MiB for it, +${mem.growth2.toFixed(0)} MiB for the next ${mem.second} MiB`);
   console.log(`total time ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   if (reloads.length) problems.push(`wrangler dev reloaded the Worker during: ${reloads.join(", ")} (a file under node_modules changed?): those numbers may be disturbed`);

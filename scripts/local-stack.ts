@@ -5,7 +5,7 @@
  * own cleanup; `runCleanups` undoes everything in reverse order.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, cpSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -136,6 +136,8 @@ export interface WorkerOptions {
   extraArgs?: string[];
   /** Every line wrangler prints. */
   onLine?: (line: string) => void;
+  /** Runs this module (JavaScript source) as the Worker instead of Pegasus, with no bindings. */
+  script?: string;
 }
 
 /**
@@ -146,13 +148,21 @@ export async function startWorker(options: WorkerOptions): Promise<LocalWorker> 
   const envFile = path.join(options.tmp, "worker.env");
   writeFileSync(envFile, Object.entries(options.vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
   const app = path.join(options.tmp, "app");
-  for (const entry of ["src", "drizzle", "wrangler.toml", "package.json", "tsconfig.json"])
-    cpSync(path.join(root, entry), path.join(app, entry), { recursive: true });
-  symlinkSync(path.join(root, "node_modules"), path.join(app, "node_modules"), "dir");
+  let entryArgs: string[] = [];
+  if (options.script !== undefined) {
+    mkdirSync(app, { recursive: true });
+    writeFileSync(path.join(app, "worker.js"), options.script);
+    const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(readFileSync(path.join(root, "wrangler.toml"), "utf8"))![1]!;
+    entryArgs = ["worker.js", "--name", "script", "--compatibility-date", compatibilityDate];
+  } else {
+    for (const entry of ["src", "drizzle", "wrangler.toml", "package.json", "tsconfig.json"])
+      cpSync(path.join(root, entry), path.join(app, entry), { recursive: true });
+    symlinkSync(path.join(root, "node_modules"), path.join(app, "node_modules"), "dir");
+  }
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   // A fresh inspector port on every start: a killed server's may linger.
-  const args = async () => ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()),
+  const args = async () => ["dev", ...entryArgs, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()),
     "--persist-to", path.join(options.tmp, "state"), "--env-file", envFile, "--show-interactive-dev-session=false", ...(options.extraArgs ?? [])];
 
   let current: ChildProcess;

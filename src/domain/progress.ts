@@ -111,16 +111,23 @@ function later(a: string | null, b: string | null): string | null {
   return Date.parse(b) > Date.parse(a) || (Date.parse(b) === Date.parse(a) && b > a) ? b : a;
 }
 
-export function courseProgress(lectures: readonly CourseLecture[]): CourseProgress {
-  const count = (status: OverallStatus) => lectures.filter((l) => l.progress.overallStatus === status).length;
-  const completed = count("completed");
-  const failed = count("failed");
-  const inProgress = count("in_progress");
-  const percent =
-    lectures.length === 0
-      ? 0
-      : roundHalfToEven(lectures.reduce((sum, l) => sum + l.progress.progressPercent, 0) / lectures.length);
+/**
+ * What the course rollup needs of its lectures; counted here from lecture progress, or by the
+ * database for a course read without its lectures (src/db/course-rollup.ts).
+ */
+export interface CourseTally {
+  lectureCount: number;
+  completed: number;
+  failed: number;
+  inProgress: number;
+  notStarted: number;
+  /** Sum of the lectures' progressPercent. */
+  percentSum: number;
+  latestActivityAt: string | null;
+}
 
+export function tallyLectures(lectures: readonly CourseLecture[]): CourseTally {
+  const count = (status: OverallStatus) => lectures.filter((l) => l.progress.overallStatus === status).length;
   let latestActivityAt: string | null = null;
   for (const lecture of lectures) {
     for (const stage of Object.values(lecture.progress.stages)) {
@@ -129,24 +136,40 @@ export function courseProgress(lectures: readonly CourseLecture[]): CourseProgre
     latestActivityAt = later(latestActivityAt, lecture.updated_at);
     latestActivityAt = later(latestActivityAt, lecture.created_at);
   }
+  return {
+    lectureCount: lectures.length,
+    completed: count("completed"),
+    failed: count("failed"),
+    inProgress: count("in_progress"),
+    notStarted: count("not_started"),
+    percentSum: lectures.reduce((sum, l) => sum + l.progress.progressPercent, 0),
+    latestActivityAt,
+  };
+}
 
+export function courseProgress(lectures: readonly CourseLecture[]): CourseProgress {
+  return courseRollup(tallyLectures(lectures));
+}
+
+/** The course's progress: the mean of its lectures' percents (half to even) and their statuses. */
+export function courseRollup(t: CourseTally): CourseProgress {
+  const percent = t.lectureCount === 0 ? 0 : roundHalfToEven(t.percentSum / t.lectureCount);
   const overallStatus: OverallStatus =
-    failed > 0
+    t.failed > 0
       ? "failed"
-      : lectures.length > 0 && completed === lectures.length
+      : t.lectureCount > 0 && t.completed === t.lectureCount
         ? "completed"
-        : percent > 0 || inProgress > 0 || completed > 0
+        : percent > 0 || t.inProgress > 0 || t.completed > 0
           ? "in_progress"
           : "not_started";
-
   return {
     overallStatus,
-    lectureCount: lectures.length,
-    completedLectureCount: completed,
-    failedLectureCount: failed,
-    inProgressLectureCount: inProgress,
-    notStartedLectureCount: count("not_started"),
+    lectureCount: t.lectureCount,
+    completedLectureCount: t.completed,
+    failedLectureCount: t.failed,
+    inProgressLectureCount: t.inProgress,
+    notStartedLectureCount: t.notStarted,
     progressPercent: percent,
-    latestActivityAt,
+    latestActivityAt: t.latestActivityAt,
   };
 }

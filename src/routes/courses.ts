@@ -1,8 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { etag } from "hono/etag";
+import { getCourseTally } from "../db/course-rollup.ts";
 import { getCourse, getCourseProgressData, listCourseLectures, listCourses, listCourseThreads } from "../db/courses.ts";
 import { courseOut, lectureOut, stageJobOut, threadOut } from "./representations.ts";
-import { courseProgress, lectureProgress, type StageJob } from "../domain/progress.ts";
+import { courseProgress, courseRollup, lectureProgress, type StageJob } from "../domain/progress.ts";
 import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
 import { pagination } from "../lib/pagination.ts";
 import { boolQuery, pageQuery, pathId } from "../lib/params.ts";
@@ -117,6 +118,12 @@ export const courseRoutes = createRouter()
   .openapi(progress, async (c) => {
     const { course_id } = c.req.valid("param");
     const { include_lectures } = c.req.valid("query");
+    if (!include_lectures) {
+      // The rollup alone is counted by the database: one small row for any number of lectures.
+      const { exists, tally } = await getCourseTally(c.var.services().db, course_id);
+      if (!exists) throw new ApiError("course_not_found");
+      return c.json({ courseId: course_id, ...courseRollup({ ...tally, latestActivityAt: toRfc3339(tally.latestActivityAt) }) }, 200);
+    }
     const data = await getCourseProgressData(c.var.services().db, course_id);
     if (!data.exists) throw new ApiError("course_not_found");
 

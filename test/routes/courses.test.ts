@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, callWith, json, uid } from "../support/http.ts";
+import { execSql, sql } from "../support/jobs.ts";
 import { ingestOk, post } from "../support/lectures.ts";
 
 const inline = { PLC_INLINE_JOBS: "1" };
@@ -130,5 +131,41 @@ describe("GET /courses/{id}/progress", () => {
     const first = await call(`/courses/${courseId}/progress`);
     const again = await call(`/courses/${courseId}/progress`, { headers: { "If-None-Match": first.headers.get("etag")! } });
     expect(again.status).toBe(304);
+  });
+
+  it("the database's tally (include_lectures=false) agrees with the lecture-by-lecture rollup on every combination of stage states", async () => {
+    const courseId = uid("course");
+    const states = [null, "queued", "running", "completed", "failed"] as const;
+    await execSql(sql`insert into courses (id, title) values (${courseId}, 'Tally')`);
+    let n = 0;
+    for (const t of states)
+      for (const g of states)
+        for (const e of states) {
+          const lectureId = `${courseId}-${n++}`;
+          await execSql(sql`insert into lectures (id, course_id, preset_id, title, status, created_at, updated_at)
+            values (${lectureId}, ${courseId}, 'exam-mode', 'L', 'uploaded', now() - make_interval(mins => ${n}), now() - make_interval(mins => ${n}))`);
+          for (const [type, status] of [["transcription", t], ["generation", g], ["export", e]] as const) {
+            if (!status) continue;
+            // An older job of the stage that the newer one supersedes.
+            await execSql(sql`insert into jobs (id, lecture_id, job_type, status, created_at, updated_at)
+              values (${`${lectureId}-${type}-old`}, ${lectureId}, ${type}, ${status === "failed" ? "completed" : "failed"}, now() - interval '2 days', now() - interval '2 days')`);
+            await execSql(sql`insert into jobs (id, lecture_id, job_type, status, created_at, updated_at)
+              values (${`${lectureId}-${type}`}, ${lectureId}, ${type}, ${status}, now() - make_interval(secs => ${n}), now() - make_interval(secs => ${n % 7}))`);
+          }
+        }
+    const full = await json(await call(`/courses/${courseId}/progress`));
+    const tally = await json(await call(`/courses/${courseId}/progress?include_lectures=false`));
+    const { lectures, ...rollup } = full;
+    expect(lectures).toHaveLength(125);
+    expect(tally).toEqual(rollup);
+    expect(rollup).toMatchObject({ lectureCount: 125, overallStatus: "failed", failedLectureCount: 61, completedLectureCount: 1 });
+
+    // And for a course with no lectures at all.
+    const empty = uid("course");
+    await execSql(sql`insert into courses (id, title) values (${empty}, 'Empty')`);
+    const { lectures: none, ...emptyRollup } = await json(await call(`/courses/${empty}/progress`));
+    expect(none).toEqual([]);
+    expect(await json(await call(`/courses/${empty}/progress?include_lectures=false`))).toEqual(emptyRollup);
+    expect((await call("/courses/unknown/progress?include_lectures=false")).status).toBe(404);
   });
 });
