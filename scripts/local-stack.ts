@@ -145,6 +145,7 @@ export interface WorkerOptions {
  * reload drops the in-memory queue; others may edit this tree meanwhile).
  */
 export async function startWorker(options: WorkerOptions): Promise<LocalWorker> {
+  mkdirSync(options.tmp, { recursive: true });
   const envFile = path.join(options.tmp, "worker.env");
   writeFileSync(envFile, Object.entries(options.vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
   const app = path.join(options.tmp, "app");
