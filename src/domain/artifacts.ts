@@ -1,6 +1,7 @@
 /**
  * Study artifacts, defined once: these zod schemas validate generator and model output, type the
- * code and document the API. Shapes follow the reference's JSON schemas (every object closed),
+ * code and document the API. Shapes are the artifact JSON existing clients read (decisions.md,
+ * "Kept exactly"; every object closed),
  * plus an optional `sources` grounding field on the items a student studies from.
  */
 import { z } from "zod";
@@ -103,7 +104,7 @@ export interface GeneratedContent {
   "exam-questions": ExamQuestionsContent;
 }
 
-// ---- stored artifacts: content plus the reference's metadata ----
+// ---- stored artifacts: content plus its metadata (ids, preset, generation time, version) ----
 
 export const ArtifactMetadataSchema = z.object({
   id: nonEmpty,

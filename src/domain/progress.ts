@@ -59,7 +59,7 @@ export function lectureProgress(latestJobs: readonly StageJob[]): LectureProgres
   const completedStageCount = statuses.filter((s) => s === "completed").length;
   const hasFailedStage = statuses.includes("failed");
   const currentStage = STAGES.find((s) => stages[s].status !== "completed") ?? "completed";
-  // Unlike the reference, a lecture whose first job is merely queued is already in progress.
+  // A lecture whose first job is merely queued is already in progress (decisions.md §2).
   const overallStatus: OverallStatus = hasFailedStage
     ? "failed"
     : completedStageCount === STAGES.length

@@ -22,7 +22,7 @@ export const jsonBodyLimit = () => {
 
 /**
  * A required JSON object body. Hono's JSON validator treats a missing or non-JSON body as `{}`;
- * the reference answered 422 for those, and so do we, before the schema runs.
+ * the original API answered 422 for those (decisions.md), and so do we, before the schema runs.
  */
 export const requireJsonObjectBody = () =>
   createMiddleware<AppEnv>(async (c, next) => {

@@ -1,5 +1,6 @@
 /**
- * Query and form parameter schemas with the reference's validation vocabulary, documented as
+ * Query and form parameter schemas with FastAPI's validation vocabulary (the original API was a
+ * FastAPI service, and clients match on it; decisions.md), documented as
  * the types a client sends (integer, boolean) although they arrive as strings.
  */
 import { z } from "@hono/zod-openapi";
@@ -51,7 +52,7 @@ export const pageQuery = {
 const TRUE = new Set(["true", "1", "yes", "on", "t", "y"]);
 const FALSE = new Set(["false", "0", "no", "off", "f", "n"]);
 
-/** The boolean spellings the reference accepted (any case); anything else is a 422. */
+/** The boolean spellings FastAPI accepts (any case), as existing clients send them; anything else is a 422. */
 export function boolQuery(defaultValue: boolean, description: string) {
   return z
     .string()
@@ -80,7 +81,7 @@ export function pathId(notFound: ProblemCode, example: string) {
   return z.string().regex(ID_PATTERN, notFound).openapi({ example });
 }
 
-/** An optional id in a query string or body; empty means "not given", as the reference had it. */
+/** An optional id in a query string or body; empty means "not given", as existing clients expect. */
 export function optionalId(description?: string, example?: string) {
   return z.string().regex(ID_OR_EMPTY, `String should be empty or ${ID_RULE}`).optional().openapi({ description, example });
 }

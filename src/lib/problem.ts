@@ -2,7 +2,7 @@
  * RFC 9457 problem details. Every error the API returns goes through `problemResponse`, so bodies
  * always carry the request id and never internals. Each problem has a stable machine-readable
  * `code` from the catalogue below (listed in the OpenAPI document), so clients branch on it rather
- * than on the `detail` prose, which keeps the wording of the reference contract (decisions.md §1).
+ * than on the `detail` prose, which keeps the wording existing clients know (decisions.md §1).
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";

@@ -78,7 +78,8 @@ export async function runGeneration(services: Services, job: JobRow) {
         normalize: normalizeConceptTitle,
       }));
     } catch (error) {
-      // As in the reference: concept detection falls back to the offline detector.
+      // Threads are a bonus on top of the artifacts: when the model fails at them, the offline detector
+      // does the job rather than failing the whole generation.
       console.log(JSON.stringify({ level: "warn", msg: "thread detection fell back to offline", jobId: job.id, error: String((error as Error)?.message ?? error) }));
       ({ concepts } = detectConceptsOffline({ lectureId, segments, existing }));
     }

@@ -249,7 +249,7 @@ lectureRoutes
   .openapi(generate, async (c) => {
     const svc = c.var.services();
     const body = c.req.valid("json");
-    // The reference's order of checks, with its detail strings.
+    // Checked in the order existing clients rely on, with their detail strings (decisions.md §1).
     if (body.preset_id && !isPresetId(body.preset_id)) throw new ApiError("invalid_preset");
     const lecture = await requireLecture(svc, c.req.valid("param").lecture_id);
     const courseId = body.course_id || lecture.course_id;

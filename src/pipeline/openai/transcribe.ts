@@ -30,7 +30,8 @@ export interface TranscribeResult {
   model: string;
 }
 
-// The reference ran local Whisper and took its size names (`base` by default); on OpenAI they all
+// The original API ran Whisper locally and took its size names (`base` by default, see
+// decisions.md §10); on OpenAI they all
 // mean the hosted Whisper.
 const WHISPER_NAMES = /^(?:|whisper(?:-1)?|(?:tiny|base|small|medium)(?:\.en)?|large(?:-v[123])?|large-v3-turbo|turbo)$/;
 
@@ -86,7 +87,7 @@ function roundMs(sec: number): number {
 }
 
 // Whisper's verbose_json names the language ("english"); transcripts store the code ("en"), as
-// the reference's local Whisper did.
+// the original API's local Whisper did.
 const LANGUAGES =
   "en english|zh chinese|de german|es spanish|ru russian|ko korean|fr french|ja japanese|pt portuguese|tr turkish|pl polish|ca catalan|" +
   "nl dutch|ar arabic|sv swedish|it italian|id indonesian|hi hindi|fi finnish|vi vietnamese|he hebrew|uk ukrainian|el greek|ms malay|" +
