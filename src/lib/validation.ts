@@ -1,7 +1,6 @@
 /**
  * zod issues → the API's validation problem. `loc` follows FastAPI, as clients of the original API
- * expect (`["query","limit"]`,
- * `["body","title"]`) and `type` its vocabulary (`missing`, `int_parsing`, ...).
+ * expect (`["query","limit"]`, `["body","title"]`), and so does `type` (`missing`, `int_parsing`, ...).
  */
 import type { z } from "zod";
 import type { ValidationIssue } from "./problem.ts";

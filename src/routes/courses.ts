@@ -1,15 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { etag } from "hono/etag";
-import { getCourseTally } from "../db/course-rollup.ts";
-import { getCourse, getCourseProgressData, listCourseLectures, listCourses, listCourseThreads } from "../db/courses.ts";
-import { courseOut, lectureOut, stageJobOut, threadOut } from "./representations.ts";
-import { courseProgress, courseRollup, lectureProgress, type StageJob } from "../domain/progress.ts";
+import { getCourse, listCourseLectures, listCourses, listCourseThreads } from "../db/courses.ts";
 import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
 import { pagination } from "../lib/pagination.ts";
 import { boolQuery, pageQuery, pathId } from "../lib/params.ts";
 import { ApiError } from "../lib/problem.ts";
-import { toRfc3339 } from "../lib/time.ts";
-import { lectureLinks } from "../lib/links.ts";
+import { courseOut, lectureOut, threadOut } from "./representations.ts";
+import { courseProgressView } from "./views/course-progress.ts";
 import { CourseProgressSchema, CourseSchema, LectureSchema, PaginationSchema, ThreadSchema } from "./schemas.ts";
 
 const courseParams = z.object({ course_id: pathId("course_not_found", "course-bio") });
@@ -116,48 +113,7 @@ export const courseRoutes = createRouter()
     );
   })
   .openapi(progress, async (c) => {
-    const { course_id } = c.req.valid("param");
-    const { include_lectures } = c.req.valid("query");
-    if (!include_lectures) {
-      // The rollup alone is counted by the database: one small row for any number of lectures.
-      const { exists, tally } = await getCourseTally(c.var.services().db, course_id);
-      if (!exists) throw new ApiError("course_not_found");
-      return c.json({ courseId: course_id, ...courseRollup({ ...tally, latestActivityAt: toRfc3339(tally.latestActivityAt) }) }, 200);
-    }
-    const data = await getCourseProgressData(c.var.services().db, course_id);
-    if (!data.exists) throw new ApiError("course_not_found");
-
-    const jobsByLecture = new Map<string, StageJob[]>();
-    for (const job of data.latestJobs) {
-      const list = jobsByLecture.get(job.lecture_id) ?? [];
-      list.push(stageJobOut(job));
-      jobsByLecture.set(job.lecture_id, list);
-    }
-    const lectures = data.lectures.map((lecture) => ({
-      lecture,
-      progress: lectureProgress(jobsByLecture.get(lecture.id) ?? []),
-      created_at: toRfc3339(lecture.created_at),
-      updated_at: toRfc3339(lecture.updated_at),
-    }));
-    const rollup = courseProgress(lectures);
-    const body = {
-      courseId: course_id,
-      ...rollup,
-      ...(include_lectures
-        ? {
-            lectures: lectures.map(({ lecture, progress: p }) => ({
-              lectureId: lecture.id,
-              lectureStatus: lecture.status,
-              ...p,
-              stageStatuses: {
-                transcription: p.stages.transcription.status,
-                generation: p.stages.generation.status,
-                export: p.stages.export.status,
-              },
-              links: lectureLinks(lecture.id),
-            })),
-          }
-        : {}),
-    };
-    return c.json(body, 200);
+    const view = await courseProgressView(c.var.services(), c.req.valid("param").course_id, c.req.valid("query").include_lectures);
+    if (!view) throw new ApiError("course_not_found");
+    return c.json(view, 200);
   });

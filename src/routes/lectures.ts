@@ -2,27 +2,24 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { etag } from "hono/etag";
 import {
   getLecture,
-  getLectureArtifactsData,
   getLectureProgressData,
   getLectureSummaryData,
   listLectureJobs,
   listLectures,
 } from "../db/lectures.ts";
 import type { JobRow } from "../db/rows.ts";
-import { artifactOut, exportOut, jobOut, lectureOut, stageJobOut, threadOut } from "./representations.ts";
-import { isPresetId } from "../domain/presets.ts";
 import { lectureProgress } from "../domain/progress.ts";
-import { enqueueJob } from "../jobs/engine.ts";
 import { requireJsonObjectBody } from "../lib/json-body.ts";
 import { exportLinkTemplate, lectureLinks } from "../lib/links.ts";
 import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
 import { pagination } from "../lib/pagination.ts";
 import { optionalId, pageQuery, pathId, safeText } from "../lib/params.ts";
-import { ApiError, validationFailed } from "../lib/problem.ts";
+import { ApiError } from "../lib/problem.ts";
 import { IngestFieldsSchema } from "../pipeline/ingest-form.ts";
 import { ingestLecture } from "../pipeline/ingest.ts";
-import type { Services } from "../services.ts";
-import { readJson } from "../storage/index.ts";
+import { startExport, startGeneration, startTranscription } from "../pipeline/start.ts";
+import { jobOut, lectureOut, stageJobOut } from "./representations.ts";
+import { lectureArtifactsView } from "./views/lecture-artifacts.ts";
 import {
   ArtifactRecordSchema,
   ArtifactsByTypeSchema,
@@ -202,12 +199,6 @@ function accepted(job: JobRow, deduplicated: boolean, extra: { courseId?: string
   };
 }
 
-async function requireLecture(svc: Services, lectureId: string) {
-  const lecture = await getLecture(svc.db, lectureId);
-  if (!lecture) throw new ApiError("lecture_not_found");
-  return lecture;
-}
-
 export const lectureRoutes = createRouter();
 
 // Documented from the schema, handled by hand: the form must stream, not be buffered by a validator.
@@ -234,49 +225,26 @@ lectureRoutes
     const { rows, total } = await listLectures(c.var.services().db, { courseId: course_id || undefined }, page);
     return c.json({ lectures: rows.map(lectureOut), pagination: pagination(page, rows.length, total) }, 200);
   })
-  .openapi(get, async (c) => c.json(lectureOut(await requireLecture(c.var.services(), c.req.valid("param").lecture_id)), 200))
+  .openapi(get, async (c) => {
+    const lecture = await getLecture(c.var.services().db, c.req.valid("param").lecture_id);
+    if (!lecture) throw new ApiError("lecture_not_found");
+    return c.json(lectureOut(lecture), 200);
+  })
   .openapi(transcribe, async (c) => {
-    const svc = c.var.services();
-    const lecture = await requireLecture(svc, c.req.valid("param").lecture_id);
-    if (!lecture.audio_path) throw new ApiError("audio_not_found");
-    const { job, deduplicated } = await enqueueJob(svc, {
-      lectureId: lecture.id,
-      jobType: "transcription",
-      params: { model: c.req.valid("query").model },
-    });
+    const { job, deduplicated } = await startTranscription(c.var.services(), c.req.valid("param").lecture_id, c.req.valid("query").model);
     return c.json(accepted(job, deduplicated), 200);
   })
   .openapi(generate, async (c) => {
-    const svc = c.var.services();
     const body = c.req.valid("json");
-    // Checked in the order existing clients rely on, with their detail strings (decisions.md §1).
-    if (body.preset_id && !isPresetId(body.preset_id)) throw new ApiError("invalid_preset");
-    const lecture = await requireLecture(svc, c.req.valid("param").lecture_id);
-    const courseId = body.course_id || lecture.course_id;
-    if (!courseId) throw new ApiError("course_id_required");
-    const presetId = body.preset_id || lecture.preset_id;
-    if (!presetId) throw new ApiError("preset_id_required");
-    if (!isPresetId(presetId)) throw new ApiError("invalid_preset");
-    if (lecture.course_id && lecture.course_id !== courseId) throw new ApiError("course_mismatch");
-    if (lecture.preset_id && lecture.preset_id !== presetId) throw new ApiError("preset_mismatch");
-    const openaiModel = body.openai_model || svc.config.openai.model;
-    // Clients choose among the models the operator pays for, not any model.
-    const { allowedModels } = svc.config.openai;
-    if (!allowedModels.includes(openaiModel))
-      throw validationFailed([
-        { loc: ["body", "openai_model"], msg: `Input should be one of the configured models: ${allowedModels.join(", ")}`, type: "enum" },
-      ]);
-    const { job, deduplicated } = await enqueueJob(svc, {
-      lectureId: lecture.id,
-      jobType: "generation",
-      params: { courseId, presetId, openaiModel },
+    const started = await startGeneration(c.var.services(), c.req.valid("param").lecture_id, {
+      courseId: body.course_id,
+      presetId: body.preset_id,
+      openaiModel: body.openai_model,
     });
-    return c.json(accepted(job, deduplicated, { courseId, presetId }), 200);
+    return c.json(accepted(started.job, started.deduplicated, { courseId: started.courseId, presetId: started.presetId }), 200);
   })
   .openapi(exportRoute, async (c) => {
-    const svc = c.var.services();
-    const lecture = await requireLecture(svc, c.req.valid("param").lecture_id);
-    const { job, deduplicated } = await enqueueJob(svc, { lectureId: lecture.id, jobType: "export" });
+    const { job, deduplicated } = await startExport(c.var.services(), c.req.valid("param").lecture_id);
     return c.json(accepted(job, deduplicated), 200);
   })
   .openapi(jobs, async (c) => {
@@ -318,48 +286,10 @@ lectureRoutes
     );
   })
   .openapi(artifacts, async (c) => {
-    const svc = c.var.services();
     const { lecture_id } = c.req.valid("param");
     const { artifact_type, preset_id, limit, offset } = c.req.valid("query");
-    const page = { limit, offset };
-    const data = await getLectureArtifactsData(svc.db, lecture_id, { artifactType: artifact_type || undefined, presetId: preset_id || undefined }, page);
-    if (!data.lecture) throw new ApiError("lecture_not_found");
-
-    const artifactsByType: Record<string, unknown> = {};
-    const artifactPaths: Record<string, string> = {};
-    const artifactDownloadUrls: Record<string, string> = {};
-    // Storage reads run side by side; the database was read once above.
-    await Promise.all(
-      data.artifactRows.map(async (row) => {
-        artifactPaths[row.artifact_type] = row.storage_path;
-        const key = svc.storage.keyOf(row.storage_path);
-        if (!key) {
-          artifactsByType[row.artifact_type] = null;
-          return;
-        }
-        if (svc.storage.mode === "s3") {
-          artifactsByType[row.artifact_type] = null;
-          const url = await svc.storage.presignGet(key, 900);
-          if (url) artifactDownloadUrls[row.artifact_type] = url;
-          return;
-        }
-        artifactsByType[row.artifact_type] = await readJson(svc.storage, key).catch(() => null);
-      }),
-    );
-    if (data.threadRows.length > 0)
-      artifactsByType.threads = data.threadRows.map((r) => threadOut(r.thread, { evolution_notes: r.evolution_notes, occurrences: r.occurrences }));
-
-    return c.json(
-      {
-        lectureId: lecture_id,
-        artifacts: artifactsByType,
-        artifactRecords: data.artifactRows.map(artifactOut),
-        artifactPaths,
-        artifactDownloadUrls,
-        exportRecords: data.exportRows.map(exportOut),
-        lecture: lectureOut(data.lecture),
-        pagination: pagination(page, data.artifactRows.length, data.total),
-      },
-      200,
-    );
+    const filter = { artifactType: artifact_type || undefined, presetId: preset_id || undefined };
+    const view = await lectureArtifactsView(c.var.services(), lecture_id, filter, { limit, offset });
+    if (!view) throw new ApiError("lecture_not_found");
+    return c.json(view, 200);
   });

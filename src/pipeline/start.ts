@@ -1,0 +1,65 @@
+/**
+ * Starting a stage for a lecture: the checks a client's request must pass, then the job (or the
+ * stage's active one, deduplicated). The HTTP handlers only translate to and from these.
+ */
+import { getLecture } from "../db/lectures.ts";
+import type { JobRow, LectureRow } from "../db/rows.ts";
+import { isPresetId } from "../domain/presets.ts";
+import { enqueueJob } from "../jobs/engine.ts";
+import { ApiError, validationFailed } from "../lib/problem.ts";
+import type { Services } from "../services.ts";
+
+export interface StageStarted {
+  job: JobRow;
+  deduplicated: boolean;
+}
+
+async function requireLecture(services: Services, lectureId: string): Promise<LectureRow> {
+  const lecture = await getLecture(services.db, lectureId);
+  if (!lecture) throw new ApiError("lecture_not_found");
+  return lecture;
+}
+
+export async function startTranscription(services: Services, lectureId: string, model: string): Promise<StageStarted> {
+  const lecture = await requireLecture(services, lectureId);
+  if (!lecture.audio_path) throw new ApiError("audio_not_found");
+  return enqueueJob(services, { lectureId: lecture.id, jobType: "transcription", params: { model } });
+}
+
+export interface GenerationRequest {
+  courseId?: string | null;
+  presetId?: string | null;
+  openaiModel?: string | null;
+}
+
+/** Course and preset default to the lecture's and must match it; the model must be one the operator allows. */
+export async function startGeneration(
+  services: Services,
+  lectureId: string,
+  request: GenerationRequest,
+): Promise<StageStarted & { courseId: string; presetId: string }> {
+  // Checked in the order existing clients rely on, with their detail strings (decisions.md §1).
+  if (request.presetId && !isPresetId(request.presetId)) throw new ApiError("invalid_preset");
+  const lecture = await requireLecture(services, lectureId);
+  const courseId = request.courseId || lecture.course_id;
+  if (!courseId) throw new ApiError("course_id_required");
+  const presetId = request.presetId || lecture.preset_id;
+  if (!presetId) throw new ApiError("preset_id_required");
+  if (!isPresetId(presetId)) throw new ApiError("invalid_preset");
+  if (lecture.course_id && lecture.course_id !== courseId) throw new ApiError("course_mismatch");
+  if (lecture.preset_id && lecture.preset_id !== presetId) throw new ApiError("preset_mismatch");
+  const openaiModel = request.openaiModel || services.config.openai.model;
+  // Clients choose among the models the operator pays for, not any model.
+  const { allowedModels } = services.config.openai;
+  if (!allowedModels.includes(openaiModel))
+    throw validationFailed([
+      { loc: ["body", "openai_model"], msg: `Input should be one of the configured models: ${allowedModels.join(", ")}`, type: "enum" },
+    ]);
+  const started = await enqueueJob(services, { lectureId: lecture.id, jobType: "generation", params: { courseId, presetId, openaiModel } });
+  return { ...started, courseId, presetId };
+}
+
+export async function startExport(services: Services, lectureId: string): Promise<StageStarted> {
+  const lecture = await requireLecture(services, lectureId);
+  return enqueueJob(services, { lectureId: lecture.id, jobType: "export" });
+}
