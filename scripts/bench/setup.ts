@@ -1,0 +1,47 @@
+/**
+ * Bringing up what the bench measures: a fresh database behind its own Neon gateway and
+ * `wrangler dev` on a scratch copy of the tree (via local-stack.ts), with the jobs left to the
+ * local queue and the upload limit at LIMIT_MB. wrangler's output is watched for reloads and for
+ * the Worker's job logs. The scratch directory is removed at cleanup.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { neonConfig } from "@neondatabase/serverless";
+import { lineLogger, onCleanup, startDatabase, startWorker, workerdPids } from "../local-stack.ts";
+import { apiJson, connect, jobEvents, reloads, wranglerExited, wranglerLog } from "./client.ts";
+import { phase } from "./report.ts";
+import { LIMIT_MB } from "./settings.ts";
+
+/** This run's scratch directory: wrangler's snapshot and state, and the empty Worker of the request floor. */
+export const tmp = mkdtempSync(path.join(os.tmpdir(), "pegasus-bench-"));
+onCleanup(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Starts the database, gateway and Worker, and waits until the Worker is ready. */
+export async function start() {
+  const database = await startDatabase(process.env.BENCH_DATABASE_URL, "bench");
+  const { gateway, databaseUrl } = database;
+  neonConfig.fetchEndpoint = gateway.url;
+  console.log(`database: ${database.description}, gateway ${gateway.url}`);
+
+  const log = lineLogger(process.env.BENCH_WRANGLER_LOG); // keep wrangler's whole output there
+  const started = Date.now();
+  const worker = await startWorker({
+    tmp,
+    vars: { DATABASE_URL: databaseUrl, NEON_FETCH_ENDPOINT: gateway.url, PLC_INLINE_JOBS: "0", PLC_MAX_UPLOAD_MB: String(LIMIT_MB), OPENAI_API_KEY: "" },
+    onLine: (line) => {
+      log(line);
+      wranglerLog.push(line);
+      if (/Reloading local server/.test(line)) reloads.push(phase);
+      if (wranglerLog.length > 80) wranglerLog.shift();
+      const json = /\{"(?:level|msg)":.*\}/.exec(line)?.[0];
+      if (json) try { jobEvents.push(JSON.parse(json)); } catch {}
+    },
+  });
+  connect({ base: worker.base, gateway, databaseUrl });
+  const wrangler = worker.process();
+  wrangler.on("exit", () => wranglerExited(worker.exitReason()));
+  await apiJson("/health/ready");
+  console.log(`wrangler dev: ${worker.base} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (workerd pids ${workerdPids(wrangler.pid!).join(", ")}, state in ${tmp})`);
+  return { wranglerPid: wrangler.pid! };
+}
