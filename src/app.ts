@@ -89,12 +89,14 @@ export function createApp() {
   });
   app.use("*", jsonBodyLimit());
 
-  app.route("/", healthRoutes);
-  app.route("/", presetRoutes);
-  app.route("/", courseRoutes);
-  app.route("/", lectureRoutes);
-  app.route("/", jobRoutes);
-  app.route("/", exportRoutes);
+  // One chain, so the app's type lists every route (what typed clients are built from).
+  const api = app
+    .route("/", healthRoutes)
+    .route("/", presetRoutes)
+    .route("/", courseRoutes)
+    .route("/", lectureRoutes)
+    .route("/", jobRoutes)
+    .route("/", exportRoutes);
 
   app.use("/openapi.json", publicCache());
   app.doc31("/openapi.json", {
@@ -115,5 +117,8 @@ export function createApp() {
     return problemResponse(c, "not_found");
   });
   app.onError(handleError);
-  return app;
+  return api;
 }
+
+/** The API's routes and their schemas, as typed clients (hono's `hc`, `testClient`) see them. */
+export type AppType = ReturnType<typeof createApp>;

@@ -199,10 +199,10 @@ function accepted(job: JobRow, deduplicated: boolean, extra: { courseId?: string
   };
 }
 
-export const lectureRoutes = createRouter();
+const router = createRouter();
 
 // Documented from the schema, handled by hand: the form must stream, not be buffered by a validator.
-lectureRoutes.openAPIRegistry.registerPath({
+router.openAPIRegistry.registerPath({
   method: "post",
   path: "/lectures/ingest",
   tags,
@@ -216,9 +216,8 @@ lectureRoutes.openAPIRegistry.registerPath({
     415: { description: "Not multipart/form-data." },
   },
 });
-lectureRoutes.post("/lectures/ingest", async (c) => c.json(await ingestLecture(c.var.services(), c.req.raw, c.executionCtx), 200));
-
-lectureRoutes
+// The route chain is kept in one expression, so its type carries every route (typed clients).
+export const lectureRoutes = router
   .openapi(list, async (c) => {
     const { course_id, limit, offset } = c.req.valid("query");
     const page = { limit, offset };
@@ -292,4 +291,6 @@ lectureRoutes
     const view = await lectureArtifactsView(c.var.services(), lecture_id, filter, { limit, offset });
     if (!view) throw new ApiError("lecture_not_found");
     return c.json(view, 200);
-  });
+  })
+  // Documented above from the schema, handled by hand: the form streams, a validator would buffer it.
+  .post("/lectures/ingest", async (c) => c.json(await ingestLecture(c.var.services(), c.req.raw, c.executionCtx), 200));

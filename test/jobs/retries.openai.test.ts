@@ -2,9 +2,10 @@
  * Transient provider failures (the local OpenAI server answering 503/429), with an OpenAI key set
  * for the whole project so the real queue consumer sees it too.
  */
+import { api, ok } from "../support/client.ts";
 import { describe, expect, it, vi } from "vitest";
 import { listDeadLetters } from "../../src/db/jobs.ts";
-import { call, json, uid } from "../support/http.ts";
+import { json, uid } from "../support/http.ts";
 import { ingestOk, post, waitForJob } from "../support/lectures.ts";
 import { deliver, jobRow, queuedJob, testServices } from "../support/jobs.ts";
 
@@ -71,8 +72,8 @@ describe("retries through the real local queue", () => {
     const failed = await waitForJob(jobId, ["failed"], 25_000);
     expect(failed.attempt).toBe(4);
     await vi.waitFor(async () => expect(await listDeadLetters(testServices().db, jobId)).toHaveLength(1), { timeout: 10_000 });
-    const view = await json(await call(`/jobs?status=failed&lecture_id=${lectureId}`));
-    expect(view.jobs.map((j: any) => j.id)).toEqual([jobId]);
+    const view = await ok(await api.jobs.$get({ query: { status: "failed", lecture_id: lectureId } }));
+    expect(view.jobs.map((j) => j.id)).toEqual([jobId]);
   });
 
   it("transcribe, generate and export fired back to back all complete (model-written material)", async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { api, ok } from "../support/client.ts";
 import { call, callWith, json, uid } from "../support/http.ts";
 import { execSql, sql } from "../support/jobs.ts";
 import { ingestOk, post } from "../support/lectures.ts";
@@ -11,9 +12,9 @@ describe("GET /courses and /courses/{id}", () => {
     const b = uid("course-b");
     await ingestOk({ courseId: a, lectureId: uid("l"), courseTitle: "First" });
     await ingestOk({ courseId: b, lectureId: uid("l"), courseTitle: "Second" });
-    const body = await json(await call("/courses?limit=2"));
-    expect(body.courses.map((c: any) => c.id)).toEqual([b, a]);
-    expect(Object.keys(body.courses[0])).toEqual(["id", "title", "created_at", "updated_at"]);
+    const body = await ok(await api.courses.$get({ query: { limit: "2" } }));
+    expect(body.courses.map((c) => c.id)).toEqual([b, a]);
+    expect(Object.keys(body.courses[0]!)).toEqual(["id", "title", "created_at", "updated_at"]);
     expect(body.pagination).toMatchObject({ limit: 2, offset: 0, count: 2 });
     expect(body.pagination.total).toBeGreaterThanOrEqual(2);
   });
@@ -34,9 +35,9 @@ describe("GET /courses and /courses/{id}", () => {
     await ingestOk({ courseId: id, lectureId: l1 });
     await ingestOk({ courseId: id, lectureId: l2 });
     await ingestOk({ courseId: uid("other"), lectureId: uid("l3") });
-    const body = await json(await call(`/courses/${id}/lectures`));
+    const body = await ok(await api.courses[":course_id"].lectures.$get({ param: { course_id: id }, query: {} }));
     expect(body.courseId).toBe(id);
-    expect(body.lectures.map((l: any) => l.id)).toEqual([l2, l1]);
+    expect(body.lectures.map((l) => l.id)).toEqual([l2, l1]);
     expect(body.pagination.total).toBe(2);
     const missing = await call("/courses/missing/lectures");
     expect(missing.status).toBe(404);

@@ -1,3 +1,4 @@
+import { api, ok } from "../support/client.ts";
 import { describe, expect, it } from "vitest";
 import { call, json, uid } from "../support/http.ts";
 import { ingestOk, post, waitForJob } from "../support/lectures.ts";
@@ -79,17 +80,18 @@ describe("GET /jobs", () => {
     const t = await json(await post(`/lectures/${lectureId}/transcribe`, undefined, inline));
     const e = await json(await post(`/lectures/${lectureId}/export`, undefined, inline));
 
-    const all = await json(await call(`/jobs?course_id=${courseId}`));
-    expect(all.jobs.map((j: any) => j.id)).toEqual([e.jobId, t.jobId]);
+    const ids = (body: { jobs: { id: string }[] }) => body.jobs.map((j) => j.id);
+    const all = await ok(await api.jobs.$get({ query: { course_id: courseId } }));
+    expect(ids(all)).toEqual([e.jobId, t.jobId]);
     expect(all.pagination).toMatchObject({ total: 2, count: 2, hasMore: false });
 
-    const failed = await json(await call(`/jobs?status=failed&lecture_id=${lectureId}`));
-    expect(failed.jobs.map((j: any) => j.id)).toEqual([e.jobId]);
-    const transcriptions = await json(await call(`/jobs?job_type=transcription&lecture_id=${lectureId}`));
-    expect(transcriptions.jobs.map((j: any) => j.id)).toEqual([t.jobId]);
+    const failed = await ok(await api.jobs.$get({ query: { status: "failed", lecture_id: lectureId } }));
+    expect(ids(failed)).toEqual([e.jobId]);
+    const transcriptions = await ok(await api.jobs.$get({ query: { job_type: "transcription", lecture_id: lectureId } }));
+    expect(ids(transcriptions)).toEqual([t.jobId]);
 
-    const page = await json(await call(`/jobs?course_id=${courseId}&limit=1&offset=1`));
-    expect(page.jobs.map((j: any) => j.id)).toEqual([t.jobId]);
+    const page = await ok(await api.jobs.$get({ query: { course_id: courseId, limit: "1", offset: "1" } }));
+    expect(ids(page)).toEqual([t.jobId]);
 
     const bad = await call("/jobs?status=done");
     expect(bad.status).toBe(422);

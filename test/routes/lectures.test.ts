@@ -1,3 +1,4 @@
+import { api, ok } from "../support/client.ts";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, json, uid } from "../support/http.ts";
@@ -209,11 +210,11 @@ describe("GET /lectures and /lectures/{id}", () => {
     const courseId = uid("course");
     const ids = [uid("a"), uid("b"), uid("c")];
     for (const lectureId of ids) await ingestOk({ courseId, lectureId });
-    const page = await json(await call(`/lectures?course_id=${courseId}&limit=2`));
-    expect(page.lectures.map((l: any) => l.id)).toEqual([ids[2], ids[1]]);
+    const page = await ok(await api.lectures.$get({ query: { course_id: courseId, limit: "2" } }));
+    expect(page.lectures.map((l) => l.id)).toEqual([ids[2], ids[1]]);
     expect(page.pagination).toEqual({ limit: 2, offset: 0, count: 2, total: 3, hasMore: true, nextOffset: 2 });
-    const rest = await json(await call(`/lectures?course_id=${courseId}&limit=2&offset=2`));
-    expect(rest.lectures.map((l: any) => l.id)).toEqual([ids[0]]);
+    const rest = await ok(await api.lectures.$get({ query: { course_id: courseId, limit: "2", offset: "2" } }));
+    expect(rest.lectures.map((l) => l.id)).toEqual([ids[0]]);
     expect(rest.pagination).toMatchObject({ hasMore: false, nextOffset: null });
     expect((await json(await call(`/lectures?course_id=${courseId}&limit=0`))).lectures).toEqual([]);
 
@@ -380,19 +381,19 @@ describe("lecture read models after the pipeline (inline mode)", () => {
     expect(summary.links.exports).toBe(`/exports/${lectureId}/{export_type}`);
     expect(summary).not.toHaveProperty("lectureId");
 
-    const jobs = await json(await call(`/lectures/${lectureId}/jobs?limit=2&offset=1`));
-    expect(jobs.jobs.map((j: any) => j.jobType)).toEqual(["generation", "transcription"]);
+    const jobs = await ok(await api.lectures[":lecture_id"].jobs.$get({ param: { lecture_id: lectureId }, query: { limit: "2", offset: "1" } }));
+    expect(jobs.jobs.map((j) => j.jobType)).toEqual(["generation", "transcription"]);
     expect(jobs.pagination).toMatchObject({ total: 3, count: 2, hasMore: false });
 
-    const artifacts = await json(await call(`/lectures/${lectureId}/artifacts`));
+    const artifacts = await ok(await api.lectures[":lecture_id"].artifacts.$get({ param: { lecture_id: lectureId }, query: {} }));
     expect(Object.keys(artifacts)).toEqual(["lectureId", "artifacts", "artifactRecords", "artifactPaths", "artifactDownloadUrls", "exportRecords", "lecture", "pagination"]);
-    expect(artifacts.artifacts.summary.overview).toBe(artifacts.artifactRecords.find((r: any) => r.artifact_type === "summary").summary_overview);
+    expect(artifacts.artifacts.summary?.overview).toBe(artifacts.artifactRecords.find((r) => r.artifact_type === "summary")?.summary_overview);
     expect(artifacts.artifactPaths.summary).toBe(`r2://pegasus-media/artifacts/${lectureId}/summary.json`);
     expect(artifacts.artifactDownloadUrls).toEqual({});
-    expect(artifacts.exportRecords.map((r: any) => r.export_type)).toEqual(["anki", "json", "markdown", "pdf"]);
+    expect(artifacts.exportRecords.map((r) => r.export_type)).toEqual(["anki", "json", "markdown", "pdf"]);
     expect(artifacts.lecture.id).toBe(lectureId);
     expect(Array.isArray(artifacts.artifacts.threads)).toBe(true);
-    expect(artifacts.artifacts.threads[0]).toHaveProperty("lecture_refs");
+    expect(artifacts.artifacts.threads?.[0]).toHaveProperty("lecture_refs");
 
     const onlySummary = await json(await call(`/lectures/${lectureId}/artifacts?artifact_type=summary`));
     expect(Object.keys(onlySummary.artifacts).sort()).toEqual(["summary", "threads"]);
@@ -460,7 +461,7 @@ describe("POST /lectures/ingest: re-ingest of an existing lecture", () => {
     const summary = await json(await call(`/lectures/${lectureId}/summary`));
     expect(summary).toMatchObject({ artifactCount: 0, exportCount: 0, overallStatus: "not_started", progressPercent: 0 });
     expect((await json(await call(`/lectures/${lectureId}/jobs`))).jobs).toEqual([]);
-    const artifacts = await json(await call(`/lectures/${lectureId}/artifacts`));
+    const artifacts = await ok(await api.lectures[":lecture_id"].artifacts.$get({ param: { lecture_id: lectureId }, query: {} }));
     expect(artifacts).toMatchObject({ artifactRecords: [], exportRecords: [], artifacts: {} });
     expect((await call(`/exports/${lectureId}/pdf`)).status).toBe(404);
     const course = await json(await call(`/courses/${courseId}/progress`));

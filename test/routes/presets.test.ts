@@ -1,3 +1,4 @@
+import { api, ok } from "../support/client.ts";
 import { describe, expect, it } from "vitest";
 import { call, json } from "../support/http.ts";
 
@@ -11,10 +12,8 @@ const EXPECTED = [
 
 describe("GET /presets", () => {
   it("lists the five presets in the reference order with exact ids, names, kinds and profiles", async () => {
-    const res = await call("/presets");
-    expect(res.status).toBe(200);
-    const { presets } = await json(res);
-    expect(presets.map((p: any) => [p.id, p.name, p.kind, p.outputProfile])).toEqual(EXPECTED);
+    const { presets } = await ok(await api.presets.$get());
+    expect(presets.map((p) => [p.id, p.name, p.kind, p.outputProfile])).toEqual(EXPECTED);
     for (const p of presets) {
       expect(Object.keys(p)).toEqual(["id", "name", "kind", "description", "outputProfile"]);
       expect(p.description.length).toBeGreaterThan(20);
