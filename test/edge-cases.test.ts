@@ -3,7 +3,7 @@
  * cases: ids that cannot exist, NUL bytes and lone surrogates in query values and JSON bodies,
  * integers beyond any page. None may reach the database as a 500.
  */
-import { PROBLEM_CODES } from "../src/lib/problem.ts";
+import { PROBLEM_CODES, type ValidationIssue } from "../src/lib/problem.ts";
 import { describe, expect, it } from "vitest";
 import { call, json } from "./support/http.ts";
 
@@ -95,7 +95,7 @@ describe("hostile input on every route (from /openapi.json)", () => {
           expect(res.status, `${op.method} ${target}`).toBe(422);
           const body = await json(res);
           expect(body.code).toBe("validation_failed");
-          expect(body.errors.map((e: any) => e.loc), `${op.method} ${target}`).toEqual([["query", param.name]]);
+          expect(body.errors.map((e: ValidationIssue) => e.loc), `${op.method} ${target}`).toEqual([["query", param.name]]);
           checked++;
         }
       }
@@ -115,7 +115,7 @@ describe("hostile input on every route (from /openapi.json)", () => {
           const res = await send(op, target);
           expect(res.status, `${op.method} ${target}`).toBe(422);
           const body = await json(res);
-          expect(body.errors.map((e: any) => e.loc)).toEqual([["query", param.name]]);
+          expect(body.errors.map((e: ValidationIssue) => e.loc)).toEqual([["query", param.name]]);
           expect(["less_than_equal", "greater_than_equal"]).toContain(body.errors[0].type);
         }
         checked++;
@@ -132,7 +132,7 @@ describe("hostile input on every route (from /openapi.json)", () => {
         for (const bad of BAD_BODY_STRINGS) {
           const res = await send(op, url(op), { [field]: bad });
           expect(res.status, `${op.method} ${op.path} ${field}=${JSON.stringify(bad)}`).toBe(422);
-          expect((await json(res)).errors.map((e: any) => e.loc)).toEqual([["body", field]]);
+          expect((await json(res)).errors.map((e: ValidationIssue) => e.loc)).toEqual([["body", field]]);
         }
         // A value of the wrong type is reported as such, not as a missing field.
         for (const [value, received] of [[1, "number"], [true, "boolean"], [["x"], "array"], [{}, "object"]] as const) {

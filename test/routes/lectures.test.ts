@@ -1,3 +1,4 @@
+import type { ValidationIssue } from "../../src/lib/problem.ts";
 import { api, ok } from "../support/client.ts";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -112,7 +113,7 @@ describe("POST /lectures/ingest", () => {
   it("answers 422 for a request with no body at all", async () => {
     const res = await call("/lectures/ingest", { method: "POST" });
     expect(res.status).toBe(422);
-    expect((await json(res)).errors.map((e: any) => e.loc[1])).toEqual(["course_id", "lecture_id", "preset_id", "title", "audio"]);
+    expect((await json(res)).errors.map((e: ValidationIssue) => e.loc[1])).toEqual(["course_id", "lecture_id", "preset_id", "title", "audio"]);
   });
 
   it("answers 422 for a bad duration_sec and stores nothing", async () => {
@@ -132,7 +133,7 @@ describe("POST /lectures/ingest", () => {
     expect((await json(empty)).errors[0]).toMatchObject({ loc: ["body", "audio"], msg: "File is empty" });
     const unsafe = await ingest({ courseId: "../etc", lectureId: "a/b" });
     expect(unsafe.status).toBe(422);
-    expect((await json(unsafe)).errors.map((e: any) => e.loc[1])).toEqual(["course_id", "lecture_id"]);
+    expect((await json(unsafe)).errors.map((e: ValidationIssue) => e.loc[1])).toEqual(["course_id", "lecture_id"]);
     expect(await audioKeys()).toEqual(before);
   });
 
@@ -224,7 +225,7 @@ describe("GET /lectures and /lectures/{id}", () => {
       { loc: ["query", "limit"], msg: "Input should be a valid integer, unable to parse string as an integer", type: "int_parsing" },
     ]);
     const negative = await json(await call("/lectures?limit=-1&offset=-2"));
-    expect(negative.errors.map((e: any) => [e.loc[1], e.type])).toEqual([["limit", "greater_than_equal"], ["offset", "greater_than_equal"]]);
+    expect(negative.errors.map((e: ValidationIssue) => [e.loc[1], e.type])).toEqual([["limit", "greater_than_equal"], ["offset", "greater_than_equal"]]);
     expect((await call("/lectures?limit=501")).status).toBe(422);
   });
 
