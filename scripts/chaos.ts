@@ -18,6 +18,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { neon, neonConfig } from "@neondatabase/serverless";
+import { table } from "./bench/report.ts";
 import { startFaultProxy } from "./fault-proxy.ts";
 import { lineLogger, onCleanup, root, runCleanups, sleep, startDatabase, startWorker, type LocalWorker } from "./local-stack.ts";
 
@@ -33,13 +34,6 @@ let worker: LocalWorker;
 let proxyUrl = "";
 let databaseUrl = "";
 const findings: string[] = [];
-
-function table(head: string[], rows: (string | number)[][]) {
-  const cells = [head, ...rows.map((r) => r.map(String))];
-  const widths = head.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
-  console.log([line(head), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].join("\n"));
-}
 
 const api = (pathname: string, init: RequestInit = {}) => fetch(base + pathname, { ...init, signal: AbortSignal.timeout(60_000) });
 
