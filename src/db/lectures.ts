@@ -158,6 +158,11 @@ export async function saveIngest(db: Db, r: IngestRecord, upload?: UploadRef): P
   };
   // Decided in SQL, as the batch cannot branch: the lecture is new or already in this course.
   const proceed = sql`not exists (select 1 from ${lectures} where ${lectures.id} = ${id} and ${lectures.course_id} <> ${r.courseId})`;
+  const upsertLecture = db
+    .insert(lectures)
+    .values({ id, ...fields })
+    .onConflictDoUpdate({ target: lectures.id, set: { ...fields, updated_at: sql`now()` }, setWhere: sql`${lectures.course_id} = excluded.course_id` })
+    .returning({ created_at: lectures.created_at });
   const statements = [
     // Concurrent ingests of one lecture queue here (even for a lecture not created yet), so each
     // reads the previous state only after the one before it committed (READ COMMITTED).
@@ -168,6 +173,12 @@ export async function saveIngest(db: Db, r: IngestRecord, upload?: UploadRef): P
     db.select({ course_id: lectures.course_id, audio_path: lectures.audio_path, transcript_path: lectures.transcript_path }).from(lectures).where(eq(lectures.id, id)),
     artifactPathsOf(db, id),
     exportPathsOf(db, id),
+    clearTranscriptStatement(db, id, proceed),
+    clearArtifactsStatement(db, id, proceed),
+    clearExportsStatement(db, id, proceed),
+    ...unlinkLectureStatements(db, r.courseId, id, proceed),
+    // The course row last but one: concurrent uploads to one course queue on its lock, so it is
+    // held for as few statements as possible.
     db
       .insert(courses)
       .select(sql`select ${r.courseId}::text, ${r.courseTitle ?? r.courseId}::text, now(), now() where ${proceed}`)
@@ -178,28 +189,16 @@ export async function saveIngest(db: Db, r: IngestRecord, upload?: UploadRef): P
           updated_at: sql`case when ${givenTitle}::text is null then ${courses.updated_at} else now() end`,
         },
       }),
-    db
-      .insert(lectures)
-      .values({ id, ...fields })
-      .onConflictDoUpdate({ target: lectures.id, set: { ...fields, updated_at: sql`now()` }, setWhere: sql`${lectures.course_id} = excluded.course_id` })
-      .returning({ created_at: lectures.created_at }),
-    clearTranscriptStatement(db, id, proceed),
-    clearArtifactsStatement(db, id, proceed),
-    clearExportsStatement(db, id, proceed),
-    ...unlinkLectureStatements(db, r.courseId, id, proceed),
+    upsertLecture,
     ...(upload ? [forgetUploadStatement(db, upload, proceed)] : []),
   ];
   type Paths = { path: string }[];
   type Previous = { course_id: string; audio_path: string | null; transcript_path: string | null }[];
-  const [, , [previous], artifactRows, exportRows, , [lecture]] = (await db.batch(statements as unknown as Parameters<Db["batch"]>[0])) as unknown as [
-    unknown,
-    unknown,
-    Previous,
-    Paths,
-    Paths,
-    unknown,
-    { created_at: string }[],
-  ];
+  const results = (await db.batch(statements as unknown as Parameters<Db["batch"]>[0])) as unknown as unknown[];
+  const [previous] = results[2] as Previous;
+  const artifactRows = results[3] as Paths;
+  const exportRows = results[4] as Paths;
+  const [lecture] = results[statements.indexOf(upsertLecture)] as { created_at: string }[];
   // No row back: the lecture is in another course and the upsert's WHERE kept it as it was.
   if (!lecture) return { saved: false, courseId: previous!.course_id };
   return {
