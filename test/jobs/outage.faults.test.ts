@@ -8,7 +8,7 @@
  */
 import { env } from "cloudflare:workers";
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../../src/index.ts";
 import { call, json, uid } from "../support/http.ts";
 import { ingestOk, post } from "../support/lectures.ts";
@@ -52,12 +52,12 @@ async function settle(lectureIds: string[], deadlineMs: number) {
 }
 
 async function runPipelineThrough(fault: Fault) {
-  // The outage begins the moment a consumer has claimed a job: its stage and the recording of its
-  // outcome meet a missing database, the case that used to leave jobs running for 15 minutes.
-  await setFault({ mode: fault, after: "set status = 'running'", forMs: 3000 });
   const courseId = uid("c");
   const lectureIds = Array.from({ length: 4 }, () => uid("lec"));
   for (const lectureId of lectureIds) await ingestOk({ courseId, lectureId });
+  // The outage begins the moment a consumer has claimed a job: its stage and the recording of its
+  // outcome meet a missing database, the case that used to leave jobs running for 15 minutes.
+  await setFault({ mode: fault, after: "set status = 'running'", forMs: 3000 });
   for (const lectureId of lectureIds) {
     for (const stage of ["transcribe", "generate", "export"]) {
       // Like a real client, retry a 503 after a pause (a retried start is deduplicated).
@@ -71,6 +71,9 @@ async function runPipelineThrough(fault: Fault) {
   }
   await sleep(3000);
   const { jobs, ms } = await settle(lectureIds, 45_000);
+  // The outage did happen: the armed fault went off.
+  const state = (await (await fetch(`${env.TEST_FAULT_PROXY}/__fault`)).json()) as { armed: boolean };
+  expect(state.armed).toBe(false);
   expect(jobs.map((j) => [j.jobType, j.status])).toEqual(jobs.map((j) => [j.jobType, "completed"]));
   // Each stage ran to completion once per lecture: one job each, no duplicates.
   for (const lectureId of lectureIds) {
@@ -83,6 +86,9 @@ async function runPipelineThrough(fault: Fault) {
 }
 
 describe("a database outage in the middle of a pipeline", () => {
+  // Each test starts with a database that answers, whatever the one before it left armed.
+  beforeEach(() => setFault({ mode: "pass" }));
+
   it("a silent database: every job still completes, once, after it answers again", async () => {
     await runPipelineThrough("hang");
   }, 60_000);
