@@ -30,6 +30,9 @@ function project(name: string, include: string[], exclude: string[], bindings: (
             PLC_CORS_ORIGINS: "",
             STORAGE_MODE: "r2",
             JOB_RETRY_DELAYS_SEC: "1,1,1",
+            // Tests act with this bootstrap admin credential unless they say otherwise (test/support/http.ts).
+            PLC_ADMIN_TOKEN: "test-admin-token-not-a-secret-0123456789",
+            PLC_AUTH: "required",
             TEST_S3_PORT: String(inject("s3Port")),
             TEST_FAULT_PROXY: `http://127.0.0.1:${inject("faultProxyPort")}`,
             ...bindings((key) => inject(key)),

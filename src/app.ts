@@ -4,6 +4,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { cors } from "hono/cors";
+import { authenticate } from "./auth/authenticate.ts";
 import { parseCorsOrigins } from "./config.ts";
 import type { AppContext, AppEnv } from "./context.ts";
 import { isDatabaseUnavailable, isTransientConflict } from "./db/client.ts";
@@ -83,11 +84,13 @@ export function createApp() {
     return cors({
       origin: (origin) => (origins.includes("*") ? "*" : origins.includes(origin) ? origin : null),
       allowMethods: (_origin, c) => allowedMethods(c.req.path),
-      exposeHeaders: ["X-Request-Id", "ETag", "Content-Disposition"],
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-Id", "Pegasus-Owner"],
+      exposeHeaders: ["X-Request-Id", "ETag", "Content-Disposition", "WWW-Authenticate", "Retry-After", "RateLimit", "RateLimit-Policy", "Idempotent-Replayed"],
       maxAge: 600,
     })(c, next);
   });
   app.use("*", jsonBodyLimit());
+  app.use("*", authenticate());
 
   // One chain, so the app's type lists every route (what typed clients are built from).
   const api = app

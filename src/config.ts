@@ -91,6 +91,21 @@ const rawEnvSchema = z.object({
   JOB_LEASE_SEC: positiveInt(60, 3_600),
   JOB_LOST_AFTER_SEC: positiveInt(60, 86_400),
   DATABASE_TIMEOUT_MS: positiveInt(5_000, 120_000),
+  PLC_AUTH: optionalText
+    .transform((v) => (v ?? "required").toLowerCase())
+    .refine((v) => v === "required" || v === "off", { message: "expected required or off" })
+    .transform((v) => v as "required" | "off"),
+  AUTH_JWKS_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s/]+/.test(v), {
+    message: "expected the https URL of the identity provider's JWKS (…/.well-known/jwks.json)",
+  }),
+  AUTH_ISSUER: optionalText,
+  AUTH_AUDIENCE: optionalText,
+  PLC_ADMIN_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 24, {
+    message: "expected at least 24 characters (use a long random secret)",
+  }),
+  PLC_AUDIO_RETENTION_DAYS: optionalText
+    .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1), { message: "expected a whole number of days, at least 1" })
+    .transform((v) => (v === undefined ? undefined : Number(v))),
   BUCKET: binding<R2Bucket>(isR2Bucket).optional(),
   JOBS: binding<Queue<JobMessage>>(isQueue).optional(),
   DEAD_LETTERS: binding<Queue<JobMessage>>(isQueue).optional(),
@@ -129,6 +144,16 @@ export interface Config {
   queue?: Queue<JobMessage>;
   /** Producer for the dead-letter queue: jobs whose transient failures used up every attempt. */
   deadLetters?: Queue<JobMessage>;
+  auth: {
+    /** `off` runs the seed's open API: every request acts as DEFAULT_OWNER with every scope. */
+    mode: "required" | "off";
+    /** JWTs from the app's identity provider, when configured. */
+    jwt?: { jwksUrl: string; issuer: string; audience: string };
+    /** Bootstrap secret accepted as a bearer credential with `admin` scope. */
+    adminToken?: string;
+  };
+  /** Raw audio of lectures transcribed longer ago than this is deleted by the sweep (unset: kept). */
+  audioRetentionDays?: number;
   jobs: {
     maxAttempts: number;
     retryDelaysSec: number[];
@@ -180,6 +205,12 @@ function assemble(raw: RawConfig): ConfigResult {
   } else {
     storage = { mode: "r2", bucket: raw.BUCKET, bucketName: raw.R2_BUCKET_NAME };
   }
+  const jwtSettings = [raw.AUTH_JWKS_URL, raw.AUTH_ISSUER, raw.AUTH_AUDIENCE];
+  if (jwtSettings.some(Boolean) && !jwtSettings.every(Boolean)) {
+    if (!raw.AUTH_JWKS_URL) issues.push({ variable: "AUTH_JWKS_URL", message: "is required with AUTH_ISSUER and AUTH_AUDIENCE" });
+    if (!raw.AUTH_ISSUER) issues.push({ variable: "AUTH_ISSUER", message: "is required with AUTH_JWKS_URL (the token issuer, `iss`)" });
+    if (!raw.AUTH_AUDIENCE) issues.push({ variable: "AUTH_AUDIENCE", message: "is required with AUTH_JWKS_URL (the API's audience, `aud`)" });
+  }
   if (!raw.PLC_INLINE_JOBS && !raw.JOBS)
     issues.push({ variable: "JOBS", message: "queue binding is missing (required unless PLC_INLINE_JOBS is on)" });
 
@@ -200,6 +231,15 @@ function assemble(raw: RawConfig): ConfigResult {
       corsOrigins: raw.PLC_CORS_ORIGINS,
       maxUploadBytes: Math.floor(raw.PLC_MAX_UPLOAD_MB * 1024 * 1024),
       storage,
+      auth: {
+        mode: raw.PLC_AUTH,
+        jwt:
+          raw.AUTH_JWKS_URL && raw.AUTH_ISSUER && raw.AUTH_AUDIENCE
+            ? { jwksUrl: raw.AUTH_JWKS_URL, issuer: raw.AUTH_ISSUER, audience: raw.AUTH_AUDIENCE }
+            : undefined,
+        adminToken: raw.PLC_ADMIN_TOKEN,
+      },
+      audioRetentionDays: raw.PLC_AUDIO_RETENTION_DAYS,
       queue: raw.JOBS,
       deadLetters: raw.DEAD_LETTERS,
       jobs: {

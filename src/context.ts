@@ -3,6 +3,7 @@
  * from wrangler.toml) and what middleware puts on each request's context.
  */
 import type { Context } from "hono";
+import type { Principal } from "./auth/principal.ts";
 import type { Services } from "./services.ts";
 
 export interface AppEnv {
@@ -11,6 +12,8 @@ export interface AppEnv {
     requestId: string;
     /** The request's services, built on first use from the validated configuration (see provideServices). */
     services: () => Services;
+    /** Who is calling; set by the authentication middleware on every route that needs one. */
+    principal: Principal;
   };
 }
 

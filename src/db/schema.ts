@@ -8,6 +8,7 @@ import { sql } from "drizzle-orm";
 import { ACTIVE_STATUSES, type JobStatus, type JobType } from "../domain/jobs.ts";
 import {
   bigint,
+  foreignKey,
   doublePrecision,
   index,
   integer,
@@ -18,30 +19,39 @@ import {
   text,
   timestamp,
   uniqueIndex,
+  type AnyPgColumn,
 } from "drizzle-orm/pg-core";
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "string" });
 const createdAt = () => timestamptz("created_at").notNull().defaultNow();
 const updatedAt = () => timestamptz("updated_at").notNull().defaultNow();
 
+/**
+ * Ownership: courses and lectures are keyed by (owner_id, id), so two owners may both have
+ * `lec-001`; everything derived from a lecture carries its owner_id and references the lecture by
+ * both columns. Jobs, artifacts, exports and threads have server-made UUIDs but carry the owner
+ * too, so every query filters by it directly.
+ */
+const ownerId = () => text("owner_id").notNull();
+
 export const courses = pgTable(
   "courses",
   {
-    id: text("id").primaryKey(),
+    owner_id: ownerId(),
+    id: text("id").notNull(),
     title: text("title").notNull(),
     created_at: createdAt(),
     updated_at: updatedAt(),
   },
-  (t) => [index("courses_created_idx").on(t.created_at, t.id)],
+  (t) => [primaryKey({ columns: [t.owner_id, t.id] }), index("courses_owner_created_idx").on(t.owner_id, t.created_at, t.id)],
 );
 
 export const lectures = pgTable(
   "lectures",
   {
-    id: text("id").primaryKey(),
-    course_id: text("course_id")
-      .notNull()
-      .references(() => courses.id, { onDelete: "cascade" }),
+    owner_id: ownerId(),
+    id: text("id").notNull(),
+    course_id: text("course_id").notNull(),
     preset_id: text("preset_id").notNull(),
     title: text("title").notNull(),
     status: text("status").notNull(),
@@ -53,15 +63,22 @@ export const lectures = pgTable(
     content_type: text("content_type"),
     size_bytes: bigint("size_bytes", { mode: "number" }),
     checksum_sha256: text("checksum_sha256"),
+    /** When the retention sweep deleted the raw audio (the transcript and material stay). */
+    audio_expired_at: timestamptz("audio_expired_at"),
     created_at: createdAt(),
     updated_at: updatedAt(),
   },
   (t) => [
-    index("lectures_created_idx").on(t.created_at, t.id),
-    index("lectures_course_created_idx").on(t.course_id, t.created_at, t.id),
+    primaryKey({ columns: [t.owner_id, t.id] }),
+    foreignKey({ name: "lectures_course_fk", columns: [t.owner_id, t.course_id], foreignColumns: [courses.owner_id, courses.id] }).onDelete("cascade"),
+    index("lectures_owner_created_idx").on(t.owner_id, t.created_at, t.id),
+    index("lectures_owner_course_created_idx").on(t.owner_id, t.course_id, t.created_at, t.id),
   ],
 );
 
+/** A row derived from a lecture goes with it: (owner_id, lecture_id) references the lecture. */
+const lectureRef = (table: string, t: { owner_id: AnyPgColumn; lecture_id: AnyPgColumn }) =>
+  foreignKey({ name: `${table}_lecture_fk`, columns: [t.owner_id, t.lecture_id], foreignColumns: [lectures.owner_id, lectures.id] }).onDelete("cascade");
 
 /**
  * "The job is active" as literal SQL: the partial indexes' predicate (drizzle-kit writes it into the
@@ -73,9 +90,8 @@ export const jobs = pgTable(
   "jobs",
   {
     id: text("id").primaryKey(),
-    lecture_id: text("lecture_id")
-      .notNull()
-      .references(() => lectures.id, { onDelete: "cascade" }),
+    owner_id: ownerId(),
+    lecture_id: text("lecture_id").notNull(),
     job_type: text("job_type").$type<JobType>().notNull(),
     status: text("status").$type<JobStatus>().notNull(),
     /** Stage inputs fixed at enqueue time (model, preset, course). */
@@ -99,14 +115,17 @@ export const jobs = pgTable(
     finished_at: timestamptz("finished_at"),
   },
   (t) => [
-    index("jobs_lecture_created_idx").on(t.lecture_id, t.created_at, t.id),
+    lectureRef("jobs", t),
+    index("jobs_owner_lecture_created_idx").on(t.owner_id, t.lecture_id, t.created_at, t.id),
+    index("jobs_owner_created_idx").on(t.owner_id, t.created_at, t.id),
+    // The admin's view of every owner's jobs.
     index("jobs_created_idx").on(t.created_at, t.id),
     index("jobs_status_updated_idx").on(t.status, t.updated_at),
     // The recovery sweep looks only at active jobs: a small partial index keeps an idle sweep cheap.
     index("jobs_active_idx").on(t.status, t.lease_expires_at).where(activeJob),
     // At most one active job per (lecture, stage): enqueue deduplicates on this index.
     uniqueIndex("jobs_active_stage_uq")
-      .on(t.lecture_id, t.job_type)
+      .on(t.owner_id, t.lecture_id, t.job_type)
       .where(activeJob),
   ],
 );
@@ -128,24 +147,22 @@ export const jobDeadLetters = pgTable(
 export const transcriptSegments = pgTable(
   "transcript_segments",
   {
-    lecture_id: text("lecture_id")
-      .notNull()
-      .references(() => lectures.id, { onDelete: "cascade" }),
+    owner_id: ownerId(),
+    lecture_id: text("lecture_id").notNull(),
     segment_index: integer("segment_index").notNull(),
     start_sec: doublePrecision("start_sec").notNull(),
     end_sec: doublePrecision("end_sec").notNull(),
     text: text("text").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.lecture_id, t.segment_index] })],
+  (t) => [primaryKey({ columns: [t.owner_id, t.lecture_id, t.segment_index] }), lectureRef("transcript_segments", t)],
 );
 
 export const artifacts = pgTable(
   "artifacts",
   {
     id: text("id").primaryKey(),
-    lecture_id: text("lecture_id")
-      .notNull()
-      .references(() => lectures.id, { onDelete: "cascade" }),
+    owner_id: ownerId(),
+    lecture_id: text("lecture_id").notNull(),
     course_id: text("course_id").notNull(),
     preset_id: text("preset_id").notNull(),
     artifact_type: text("artifact_type").notNull(),
@@ -154,30 +171,28 @@ export const artifacts = pgTable(
     summary_section_count: integer("summary_section_count"),
     created_at: createdAt(),
   },
-  (t) => [uniqueIndex("artifacts_lecture_type_uq").on(t.lecture_id, t.artifact_type)],
+  (t) => [lectureRef("artifacts", t), uniqueIndex("artifacts_lecture_type_uq").on(t.owner_id, t.lecture_id, t.artifact_type)],
 );
 
 export const lectureExports = pgTable(
   "exports",
   {
     id: text("id").primaryKey(),
-    lecture_id: text("lecture_id")
-      .notNull()
-      .references(() => lectures.id, { onDelete: "cascade" }),
+    owner_id: ownerId(),
+    lecture_id: text("lecture_id").notNull(),
     export_type: text("export_type").notNull(),
     storage_path: text("storage_path").notNull(),
     created_at: createdAt(),
   },
-  (t) => [uniqueIndex("exports_lecture_type_uq").on(t.lecture_id, t.export_type)],
+  (t) => [lectureRef("exports", t), uniqueIndex("exports_lecture_type_uq").on(t.owner_id, t.lecture_id, t.export_type)],
 );
 
 export const threads = pgTable(
   "threads",
   {
     id: text("id").primaryKey(),
-    course_id: text("course_id")
-      .notNull()
-      .references(() => courses.id, { onDelete: "cascade" }),
+    owner_id: ownerId(),
+    course_id: text("course_id").notNull(),
     title: text("title").notNull(),
     /** Normalised title: concepts are matched to existing threads on it. */
     title_key: text("title_key").notNull(),
@@ -189,8 +204,9 @@ export const threads = pgTable(
     updated_at: updatedAt(),
   },
   (t) => [
-    index("threads_course_created_idx").on(t.course_id, t.created_at, t.id),
-    uniqueIndex("threads_course_title_uq").on(t.course_id, t.title_key),
+    foreignKey({ name: "threads_course_fk", columns: [t.owner_id, t.course_id], foreignColumns: [courses.owner_id, courses.id] }).onDelete("cascade"),
+    index("threads_owner_course_created_idx").on(t.owner_id, t.course_id, t.created_at, t.id),
+    uniqueIndex("threads_course_title_uq").on(t.owner_id, t.course_id, t.title_key),
     index("threads_lecture_refs_idx").using("gin", t.lecture_refs),
   ],
 );
@@ -201,15 +217,14 @@ export const threadEvolutionNotes = pgTable(
     thread_id: text("thread_id")
       .notNull()
       .references(() => threads.id, { onDelete: "cascade" }),
-    lecture_id: text("lecture_id")
-      .notNull()
-      .references(() => lectures.id, { onDelete: "cascade" }),
+    owner_id: ownerId(),
+    lecture_id: text("lecture_id").notNull(),
     change_type: text("change_type").notNull(),
     note: text("note").notNull(),
     created_at: createdAt(),
   },
   // One note per thread and lecture: regenerating a lecture replaces its note.
-  (t) => [primaryKey({ columns: [t.thread_id, t.lecture_id] })],
+  (t) => [primaryKey({ columns: [t.thread_id, t.lecture_id] }), lectureRef("thread_evolution_notes", t)],
 );
 
 export const threadOccurrences = pgTable(
@@ -218,9 +233,8 @@ export const threadOccurrences = pgTable(
     thread_id: text("thread_id")
       .notNull()
       .references(() => threads.id, { onDelete: "cascade" }),
-    lecture_id: text("lecture_id")
-      .notNull()
-      .references(() => lectures.id, { onDelete: "cascade" }),
+    owner_id: ownerId(),
+    lecture_id: text("lecture_id").notNull(),
     course_id: text("course_id").notNull(),
     artifact_id: text("artifact_id").notNull(),
     evidence: text("evidence").notNull(),
@@ -230,7 +244,8 @@ export const threadOccurrences = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.thread_id, t.lecture_id] }),
-    index("thread_occurrences_lecture_idx").on(t.lecture_id),
+    lectureRef("thread_occurrences", t),
+    index("thread_occurrences_lecture_idx").on(t.owner_id, t.lecture_id),
   ],
 );
 
@@ -247,4 +262,58 @@ export const multipartUploads = pgTable(
     created_at: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.key, t.upload_id] }), index("multipart_uploads_created_idx").on(t.created_at)],
+);
+
+/**
+ * API keys for servers, scripts and dashboards. Only a SHA-256 hash of the secret is kept; the
+ * prefix (the secret's first characters) lets a person recognise a key in a list.
+ */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    owner_id: ownerId(),
+    name: text("name").notNull(),
+    prefix: text("prefix").notNull(),
+    secret_hash: text("secret_hash").notNull(),
+    scopes: jsonb("scopes").$type<string[]>().notNull(),
+    created_at: createdAt(),
+    last_used_at: timestamptz("last_used_at"),
+  },
+  (t) => [uniqueIndex("api_keys_secret_hash_uq").on(t.secret_hash), index("api_keys_owner_created_idx").on(t.owner_id, t.created_at, t.id)],
+);
+
+/**
+ * Idempotency-Key records: the first response to a POST, replayed to its retries for 24 h.
+ * `response_status` is null while the first request is still being handled.
+ */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    owner_id: ownerId(),
+    key: text("key").notNull(),
+    /** What identifies "the same request": method, path and a hash of the body. */
+    fingerprint: text("fingerprint").notNull(),
+    response_status: integer("response_status"),
+    response_headers: jsonb("response_headers").$type<Record<string, string>>(),
+    response_body: text("response_body"),
+    created_at: createdAt(),
+    expires_at: timestamptz("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.owner_id, t.key] }), index("idempotency_keys_expires_idx").on(t.expires_at)],
+);
+
+/**
+ * Stored objects whose rows are gone (a deleted lecture or course) and that are still to be
+ * removed from the bucket. Written in the same transaction that deletes the rows, removed once the
+ * object is; the sweep retries what a request could not delete.
+ */
+export const objectDeletions = pgTable(
+  "object_deletions",
+  {
+    path: text("path").primaryKey(),
+    attempts: integer("attempts").notNull().default(0),
+    created_at: createdAt(),
+  },
+  (t) => [index("object_deletions_created_idx").on(t.created_at)],
 );

@@ -10,6 +10,10 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 /** Every problem the API answers with: its status, and its detail unless the situation words one. */
 export const PROBLEMS = {
   bad_request: { status: 400, detail: "Bad Request" },
+  unauthenticated: { status: 401, detail: "This request needs a credential: send Authorization: Bearer <token or API key>." },
+  invalid_credential: { status: 401, detail: "The credential is not valid." },
+  insufficient_scope: { status: 403, detail: "The credential's scopes do not allow this request." },
+  api_key_not_found: { status: 404, detail: "API key not found." },
   not_found: { status: 404, detail: "Not Found" },
   method_not_allowed: { status: 405, detail: "Method Not Allowed" },
   course_not_found: { status: 404, detail: "Course not found." },
@@ -29,9 +33,12 @@ export const PROBLEMS = {
   upload_interrupted: { status: 400, detail: "The upload was interrupted before the whole body arrived." },
   lecture_in_other_course: { status: 409, detail: "The lecture belongs to another course." },
   job_not_replayable: { status: 409, detail: "Only failed jobs can be replayed." },
+  idempotency_key_in_flight: { status: 409, detail: "A request with this Idempotency-Key is still being processed; retry it shortly." },
+  idempotency_key_reused: { status: 422, detail: "This Idempotency-Key was already used for a different request." },
   payload_too_large: { status: 413, detail: "The body is too large." },
   unsupported_media_type: { status: 415, detail: "Unsupported media type." },
   validation_failed: { status: 422, detail: "Request validation failed." },
+  rate_limited: { status: 429, detail: "Too many requests; retry after the time given in Retry-After." },
   server_misconfigured: { status: 500, detail: "Server misconfigured." },
   internal_error: { status: 500, detail: "An unexpected error occurred. Quote the request id when reporting it." },
   database_unavailable: { status: 503, detail: "The database is unavailable right now; try again shortly." },
@@ -44,12 +51,15 @@ export const PROBLEM_CODES = Object.keys(PROBLEMS) as [ProblemCode, ...ProblemCo
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
   409: "Conflict",
   413: "Content Too Large",
   415: "Unsupported Media Type",
   422: "Unprocessable Content",
+  429: "Too Many Requests",
   500: "Internal Server Error",
   503: "Service Unavailable",
 };

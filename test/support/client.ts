@@ -6,7 +6,9 @@ import { env } from "cloudflare:workers";
 import { testClient } from "hono/testing";
 import { createApp } from "../../src/app.ts";
 
-export const api = testClient(createApp(), env);
+import { ADMIN_TOKEN } from "./http.ts";
+
+export const api = testClient(createApp(), env, undefined, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
 
 /** The body of a response that must be a 200. */
 export async function ok<T extends { status: number; json(): Promise<unknown>; text(): Promise<string> }>(

@@ -6,14 +6,28 @@ import worker from "../../src/index.ts";
 
 export const BASE = "http://pegasus.test";
 
+/** The bootstrap admin token of the test configuration (vitest.config.ts). */
+export const ADMIN_TOKEN = (env as unknown as { PLC_ADMIN_TOKEN: string }).PLC_ADMIN_TOKEN;
+
+/**
+ * Requests carry the admin token unless they set Authorization themselves (`Authorization: ""`
+ * sends none).
+ */
+export function withCredential(init?: RequestInit): RequestInit {
+  const headers = new Headers(init?.headers);
+  if (!headers.has("Authorization")) headers.set("Authorization", `Bearer ${ADMIN_TOKEN}`);
+  else if (headers.get("Authorization") === "") headers.delete("Authorization");
+  return { ...init, headers };
+}
+
 export function call(path: string, init?: RequestInit): Promise<Response> {
-  return exports.default.fetch(new Request(`${BASE}${path}`, init));
+  return exports.default.fetch(new Request(`${BASE}${path}`, withCredential(init)));
 }
 
 /** The same Worker with some settings changed, e.g. `{ PLC_INLINE_JOBS: "1" }`. */
 export async function callWith(overrides: Record<string, unknown>, path: string, init?: RequestInit): Promise<Response> {
   const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
-  return worker.fetch(new Request(`${BASE}${path}`, init), { ...env, ...overrides }, ctx);
+  return worker.fetch(new Request(`${BASE}${path}`, withCredential(init)), { ...env, ...overrides }, ctx);
 }
 
 export async function json<T = any>(response: Response): Promise<T> {
