@@ -73,9 +73,13 @@ DROP INDEX "exports_lecture_type_uq";--> statement-breakpoint
 DROP INDEX "thread_occurrences_lecture_idx";--> statement-breakpoint
 DROP INDEX "threads_course_title_uq";--> statement-breakpoint
 ALTER TABLE "transcript_segments" DROP CONSTRAINT "transcript_segments_lecture_id_segment_index_pk";--> statement-breakpoint
+ALTER TABLE "artifacts" DROP CONSTRAINT "artifacts_pkey";--> statement-breakpoint
 ALTER TABLE "courses" DROP CONSTRAINT "courses_pkey";--> statement-breakpoint
+ALTER TABLE "exports" DROP CONSTRAINT "exports_pkey";--> statement-breakpoint
 ALTER TABLE "lectures" DROP CONSTRAINT "lectures_pkey";--> statement-breakpoint
+ALTER TABLE "artifacts" ADD CONSTRAINT "artifacts_owner_id_id_pk" PRIMARY KEY("owner_id","id");--> statement-breakpoint
 ALTER TABLE "courses" ADD CONSTRAINT "courses_owner_id_id_pk" PRIMARY KEY("owner_id","id");--> statement-breakpoint
+ALTER TABLE "exports" ADD CONSTRAINT "exports_owner_id_id_pk" PRIMARY KEY("owner_id","id");--> statement-breakpoint
 ALTER TABLE "lectures" ADD CONSTRAINT "lectures_owner_id_id_pk" PRIMARY KEY("owner_id","id");--> statement-breakpoint
 ALTER TABLE "transcript_segments" ADD CONSTRAINT "transcript_segments_owner_id_lecture_id_segment_index_pk" PRIMARY KEY("owner_id","lecture_id","segment_index");--> statement-breakpoint
 ALTER TABLE "lectures" ADD COLUMN "audio_expired_at" timestamp with time zone;--> statement-breakpoint

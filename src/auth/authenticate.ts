@@ -76,3 +76,9 @@ export const authenticate = () =>
  */
 export const jobOwnerScope = (principal: Principal): string | null =>
   hasScope(principal, "admin") && !principal.actingAs ? null : principal.owner;
+
+/** The owner whose data this request reads and changes. */
+export const ownerOf = (c: AppContext): string => c.var.principal.owner;
+
+/** The caller's lecture with this id (ids are unique per owner). */
+export const lectureKey = (c: AppContext, lectureId: string) => ({ owner: ownerOf(c), lectureId });

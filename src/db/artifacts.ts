@@ -2,21 +2,23 @@
 import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { jobGuard, type JobClaim } from "./job-guard.ts";
+import { ofLecture, type LectureKey } from "./owner.ts";
 import { artifacts, courses, lectureExports, lectures, threads } from "./schema.ts";
 import { segmentsOf } from "./transcripts.ts";
 import { courseThreadsForMatching } from "./threads.ts";
 
-export async function loadGenerationInput(db: Db, lectureId: string, courseId: string) {
+export async function loadGenerationInput(db: Db, key: LectureKey, courseId: string) {
   const [[lecture], segments, existingThreads] = await db.batch([
-    db.select().from(lectures).where(eq(lectures.id, lectureId)),
-    segmentsOf(db, lectureId),
-    courseThreadsForMatching(db, courseId),
+    db.select().from(lectures).where(and(eq(lectures.owner_id, key.owner), eq(lectures.id, key.lectureId))),
+    segmentsOf(db, key),
+    courseThreadsForMatching(db, key.owner, courseId),
   ]);
   return { lecture: lecture ?? null, segments, existingThreads };
 }
 
 export interface ArtifactRecordInput {
   id: string;
+  ownerId: string;
   lectureId: string;
   courseId: string;
   presetId: string;
@@ -39,13 +41,13 @@ export async function saveArtifactRecords(db: Db, records: ArtifactRecordInput[]
     db
       .insert(artifacts)
       .select(sql`
-        select r."id", r."lectureId", r."courseId", r."presetId", r."artifactType", r."storagePath",
+        select r."id", r."ownerId", r."lectureId", r."courseId", r."presetId", r."artifactType", r."storagePath",
           r."summaryOverview", r."summarySectionCount", now()
-        from jsonb_to_recordset(${rows}::jsonb) as r("id" text, "lectureId" text, "courseId" text, "presetId" text,
+        from jsonb_to_recordset(${rows}::jsonb) as r("id" text, "ownerId" text, "lectureId" text, "courseId" text, "presetId" text,
           "artifactType" text, "storagePath" text, "summaryOverview" text, "summarySectionCount" int)
         where ${owned}`)
       .onConflictDoUpdate({
-        target: [artifacts.lecture_id, artifacts.artifact_type],
+        target: [artifacts.owner_id, artifacts.lecture_id, artifacts.artifact_type],
         set: {
           course_id: sql`excluded.course_id`,
           preset_id: sql`excluded.preset_id`,
@@ -59,33 +61,33 @@ export async function saveArtifactRecords(db: Db, records: ArtifactRecordInput[]
 }
 
 /** The storage paths of the lecture's artifacts (to delete the objects once the rows are gone). */
-export const artifactPathsOf = (db: Db, lectureId: string) =>
-  db.select({ path: artifacts.storage_path }).from(artifacts).where(eq(artifacts.lecture_id, lectureId));
+export const artifactPathsOf = (db: Db, key: LectureKey) =>
+  db.select({ path: artifacts.storage_path }).from(artifacts).where(ofLecture(artifacts, key));
 
 /** Deletes the lecture's artifact rows when `when` holds (for a batch that decides in SQL). */
-export const clearArtifactsStatement = (db: Db, lectureId: string, when: SQL = sql`true`) =>
-  db.delete(artifacts).where(and(eq(artifacts.lecture_id, lectureId), when));
+export const clearArtifactsStatement = (db: Db, key: LectureKey, when: SQL = sql`true`) =>
+  db.delete(artifacts).where(and(ofLecture(artifacts, key), when));
 
-export async function loadExportInput(db: Db, lectureId: string) {
+export async function loadExportInput(db: Db, key: LectureKey) {
   const [[lecture], artifactRows, threadRows] = await db.batch([
     db
       .select({ lecture: lectures, courseTitle: courses.title })
       .from(lectures)
-      .innerJoin(courses, eq(courses.id, lectures.course_id))
-      .where(eq(lectures.id, lectureId)),
-    db.select().from(artifacts).where(eq(artifacts.lecture_id, lectureId)).orderBy(asc(artifacts.artifact_type)),
+      .innerJoin(courses, and(eq(courses.owner_id, lectures.owner_id), eq(courses.id, lectures.course_id)))
+      .where(and(eq(lectures.owner_id, key.owner), eq(lectures.id, key.lectureId))),
+    db.select().from(artifacts).where(ofLecture(artifacts, key)).orderBy(asc(artifacts.artifact_type)),
     db
       .select()
       .from(threads)
-      .where(sql`${threads.lecture_refs} @> ${JSON.stringify([lectureId])}::jsonb`)
+      .where(and(eq(threads.owner_id, key.owner), sql`${threads.lecture_refs} @> ${JSON.stringify([key.lectureId])}::jsonb`))
       .orderBy(asc(threads.created_at), asc(threads.id)),
   ]);
   return { lecture: lecture ?? null, artifactRows, threadRows };
 }
 
 /** Given the export job, nothing is written unless that job still runs under the same attempt. */
-export async function saveExportRecords(db: Db, lectureId: string, paths: Record<string, string>, job?: JobClaim) {
-  const rows = Object.entries(paths).map(([type, path]) => ({ id: `${lectureId}-${type}`, type, path }));
+export async function saveExportRecords(db: Db, key: LectureKey, paths: Record<string, string>, job?: JobClaim) {
+  const rows = Object.entries(paths).map(([type, path]) => ({ id: `${key.lectureId}-${type}`, type, path }));
   if (rows.length === 0) return;
   const { lock, owned } = jobGuard(db, job);
   await db.batch([
@@ -93,11 +95,11 @@ export async function saveExportRecords(db: Db, lectureId: string, paths: Record
     db
       .insert(lectureExports)
       .select(sql`
-        select r.id, ${lectureId}::text, r.type, r.path, now()
+        select r.id, ${key.owner}::text, ${key.lectureId}::text, r.type, r.path, now()
         from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(id text, type text, path text)
         where ${owned}`)
       .onConflictDoUpdate({
-        target: [lectureExports.lecture_id, lectureExports.export_type],
+        target: [lectureExports.owner_id, lectureExports.lecture_id, lectureExports.export_type],
         set: { storage_path: sql`excluded.storage_path`, created_at: sql`now()` },
       }),
   ] as unknown as Parameters<Db["batch"]>[0]);

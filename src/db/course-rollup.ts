@@ -12,15 +12,15 @@ import type { CourseTally } from "../domain/progress.ts";
 import type { Db } from "./client.ts";
 import { courses, jobs, lectures } from "./schema.ts";
 
-export async function getCourseTally(db: Db, courseId: string): Promise<{ exists: boolean; tally: CourseTally }> {
+export async function getCourseTally(db: Db, owner: string, courseId: string): Promise<{ exists: boolean; tally: CourseTally }> {
   const stages = JOB_TYPES.length;
   const { rows } = (await db.execute(sql`
     with course_lectures as (
       select ${lectures.id} as id, ${lectures.created_at} as created_at, ${lectures.updated_at} as updated_at
-      from ${lectures} where ${lectures.course_id} = ${courseId}
+      from ${lectures} where ${lectures.owner_id} = ${owner} and ${lectures.course_id} = ${courseId}
     ), latest as (
       select distinct on (j.lecture_id, j.job_type) j.lecture_id, j.status, j.updated_at
-      from ${jobs} j join course_lectures l on l.id = j.lecture_id
+      from ${jobs} j join course_lectures l on j.owner_id = ${owner} and l.id = j.lecture_id
       order by j.lecture_id, j.job_type, j.created_at desc, j.id desc
     ), per_lecture as (
       select l.id,
@@ -36,7 +36,7 @@ export async function getCourseTally(db: Db, courseId: string): Promise<{ exists
              when started > 0 then 'in_progress' else 'not_started' end as status
       from per_lecture
     )
-    select exists (select 1 from ${courses} where ${courses.id} = ${courseId}) as exists,
+    select exists (select 1 from ${courses} where ${courses.owner_id} = ${owner} and ${courses.id} = ${courseId}) as exists,
       count(*)::int as lecture_count,
       (count(*) filter (where status = 'completed'))::int as completed,
       (count(*) filter (where status = 'failed'))::int as failed,

@@ -8,30 +8,28 @@ import { courses, jobs, lectures, threadEvolutionNotes, threadOccurrences, threa
 import type { EvolutionNoteRow, OccurrenceRow } from "./rows.ts";
 import { stageJobFields } from "./stage-jobs.ts";
 
-export async function listCourses(db: Db, page: PageRequest) {
+const courseIs = (owner: string, id: string) => and(eq(courses.owner_id, owner), eq(courses.id, id));
+
+export async function listCourses(db: Db, owner: string, page: PageRequest) {
+  const mine = eq(courses.owner_id, owner);
   const [rows, [total]] = await db.batch([
-    db.select().from(courses).orderBy(desc(courses.created_at), desc(courses.id)).limit(page.limit).offset(page.offset),
-    db.select({ n: count() }).from(courses),
+    db.select().from(courses).where(mine).orderBy(desc(courses.created_at), desc(courses.id)).limit(page.limit).offset(page.offset),
+    db.select({ n: count() }).from(courses).where(mine),
   ]);
   return { rows, total: total?.n ?? 0 };
 }
 
-export async function getCourse(db: Db, id: string) {
-  const [row] = await db.select().from(courses).where(eq(courses.id, id));
+export async function getCourse(db: Db, owner: string, id: string) {
+  const [row] = await db.select().from(courses).where(courseIs(owner, id));
   return row ?? null;
 }
 
-export async function listCourseLectures(db: Db, courseId: string, page: PageRequest) {
+export async function listCourseLectures(db: Db, owner: string, courseId: string, page: PageRequest) {
+  const ofCourse = and(eq(lectures.owner_id, owner), eq(lectures.course_id, courseId));
   const [course, rows, [total]] = await db.batch([
-    db.select({ id: courses.id }).from(courses).where(eq(courses.id, courseId)),
-    db
-      .select()
-      .from(lectures)
-      .where(eq(lectures.course_id, courseId))
-      .orderBy(desc(lectures.created_at), desc(lectures.id))
-      .limit(page.limit)
-      .offset(page.offset),
-    db.select({ n: count() }).from(lectures).where(eq(lectures.course_id, courseId)),
+    db.select({ id: courses.id }).from(courses).where(courseIs(owner, courseId)),
+    db.select().from(lectures).where(ofCourse).orderBy(desc(lectures.created_at), desc(lectures.id)).limit(page.limit).offset(page.offset),
+    db.select({ n: count() }).from(lectures).where(ofCourse),
   ]);
   return { exists: course.length > 0, rows, total: total?.n ?? 0 };
 }
@@ -53,35 +51,37 @@ export const threadDetails = {
     from ${threadOccurrences} o where o.thread_id = ${threads.id}), '[]'::json)`,
 };
 
-export async function listCourseThreads(db: Db, courseId: string, page: PageRequest) {
+export async function listCourseThreads(db: Db, owner: string, courseId: string, page: PageRequest) {
+  const ofCourse = and(eq(threads.owner_id, owner), eq(threads.course_id, courseId));
   const [course, rows, [total]] = await db.batch([
-    db.select({ id: courses.id }).from(courses).where(eq(courses.id, courseId)),
+    db.select({ id: courses.id }).from(courses).where(courseIs(owner, courseId)),
     db
       .select({ thread: threads, ...threadDetails })
       .from(threads)
-      .where(eq(threads.course_id, courseId))
+      .where(ofCourse)
       .orderBy(desc(threads.created_at), desc(threads.id))
       .limit(page.limit)
       .offset(page.offset),
-    db.select({ n: count() }).from(threads).where(eq(threads.course_id, courseId)),
+    db.select({ n: count() }).from(threads).where(ofCourse),
   ]);
   return { exists: course.length > 0, rows, total: total?.n ?? 0 };
 }
 
 /** Every lecture of the course (newest first) and the latest job of each of their stages. */
-export async function getCourseProgressData(db: Db, courseId: string) {
+export async function getCourseProgressData(db: Db, owner: string, courseId: string) {
   const [course, lectureRows, latestJobs] = await db.batch([
-    db.select({ id: courses.id }).from(courses).where(eq(courses.id, courseId)),
+    db.select({ id: courses.id }).from(courses).where(courseIs(owner, courseId)),
     // Only what the progress payload shows: a course may have thousands of lectures.
     db
       .select({ id: lectures.id, status: lectures.status, created_at: lectures.created_at, updated_at: lectures.updated_at })
       .from(lectures)
-      .where(eq(lectures.course_id, courseId))
+      .where(and(eq(lectures.owner_id, owner), eq(lectures.course_id, courseId)))
       .orderBy(desc(lectures.created_at), desc(lectures.id)),
     db
       .selectDistinctOn([jobs.lecture_id, jobs.job_type], { lecture_id: jobs.lecture_id, ...stageJobFields })
       .from(jobs)
-      .innerJoin(lectures, and(eq(lectures.id, jobs.lecture_id), eq(lectures.course_id, courseId)))
+      .innerJoin(lectures, and(eq(lectures.owner_id, jobs.owner_id), eq(lectures.id, jobs.lecture_id), eq(lectures.course_id, courseId)))
+      .where(eq(jobs.owner_id, owner))
       .orderBy(asc(jobs.lecture_id), asc(jobs.job_type), desc(jobs.created_at), desc(jobs.id)),
   ]);
   return { exists: course.length > 0, lectures: lectureRows, latestJobs };

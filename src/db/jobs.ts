@@ -12,8 +12,11 @@ import { activeJob, jobDeadLetters, jobs, lectures } from "./schema.ts";
 
 const isActive = () => inArray(jobs.status, [...ACTIVE_STATUSES]);
 
-export async function getJob(db: Db, id: string): Promise<JobRow | null> {
-  const [row] = await db.select().from(jobs).where(eq(jobs.id, id));
+/** Job ids are global; `owner` null (an admin's view) finds any owner's job. */
+const ofOwner = (owner: string | null) => (owner === null ? undefined : eq(jobs.owner_id, owner));
+
+export async function getJob(db: Db, id: string, owner: string | null): Promise<JobRow | null> {
+  const [row] = await db.select().from(jobs).where(and(eq(jobs.id, id), ofOwner(owner)));
   return row ?? null;
 }
 
@@ -24,13 +27,16 @@ export interface JobFilter {
   courseId?: string;
 }
 
-export async function listJobs(db: Db, filter: JobFilter, page: PageRequest) {
+export async function listJobs(db: Db, owner: string | null, filter: JobFilter, page: PageRequest) {
   const conditions: SQL[] = [];
+  if (owner !== null) conditions.push(eq(jobs.owner_id, owner));
   if (filter.status) conditions.push(eq(jobs.status, filter.status));
   if (filter.jobType) conditions.push(eq(jobs.job_type, filter.jobType));
   if (filter.lectureId) conditions.push(eq(jobs.lecture_id, filter.lectureId));
   if (filter.courseId)
-    conditions.push(inArray(jobs.lecture_id, db.select({ id: lectures.id }).from(lectures).where(eq(lectures.course_id, filter.courseId))));
+    conditions.push(
+      sql`(${jobs.owner_id}, ${jobs.lecture_id}) in (select ${lectures.owner_id}, ${lectures.id} from ${lectures} where ${and(eq(lectures.course_id, filter.courseId), owner === null ? undefined : eq(lectures.owner_id, owner))})`,
+    );
   const where = conditions.length ? and(...conditions) : undefined;
   const [rows, [total]] = await db.batch([
     db.select().from(jobs).where(where).orderBy(desc(jobs.created_at), desc(jobs.id)).limit(page.limit).offset(page.offset),
@@ -41,6 +47,7 @@ export async function listJobs(db: Db, filter: JobFilter, page: PageRequest) {
 
 export interface NewJob {
   id: string;
+  ownerId: string;
   lectureId: string;
   jobType: JobType;
   params: Record<string, unknown>;
@@ -61,6 +68,7 @@ export async function createJobOrGetActive(db: Db, job: NewJob): Promise<{ job: 
       .insert(jobs)
       .values({
         id: job.id,
+        owner_id: job.ownerId,
         lecture_id: job.lectureId,
         job_type: job.jobType,
         status: "queued",
@@ -70,7 +78,7 @@ export async function createJobOrGetActive(db: Db, job: NewJob): Promise<{ job: 
         enqueued_at: job.enqueued ? sql`now()` : null,
       })
       .onConflictDoNothing({
-        target: [jobs.lecture_id, jobs.job_type],
+        target: [jobs.owner_id, jobs.lecture_id, jobs.job_type],
         where: activeJob,
       })
       .returning();
@@ -78,7 +86,7 @@ export async function createJobOrGetActive(db: Db, job: NewJob): Promise<{ job: 
     const [active] = await db
       .select()
       .from(jobs)
-      .where(and(eq(jobs.lecture_id, job.lectureId), eq(jobs.job_type, job.jobType), isActive()));
+      .where(and(eq(jobs.owner_id, job.ownerId), eq(jobs.lecture_id, job.lectureId), eq(jobs.job_type, job.jobType), isActive()));
     if (active) return { job: active, deduplicated: true };
     // The active job finished between the two statements: try the insert again.
   }
@@ -105,13 +113,13 @@ export type ClaimResult =
 export async function claimJob(db: Db, jobId: string, leaseSec: number, respectPrerequisites = true): Promise<ClaimResult> {
   const rows = (await db.execute(sql`
     with target as (
-      select id, lecture_id, job_type, status, attempt, max_attempts, lease_expires_at from ${jobs} where id = ${jobId}
+      select id, owner_id, lecture_id, job_type, status, attempt, max_attempts, lease_expires_at from ${jobs} where id = ${jobId}
     ), claimable as (
       select (t.status = 'queued' or (t.status = 'running' and t.lease_expires_at < now() and t.attempt < t.max_attempts)) as yes
       from target t
     ), prerequisite as (
       select p.status from ${jobs} p, target t
-      where p.lecture_id = t.lecture_id
+      where p.owner_id = t.owner_id and p.lecture_id = t.lecture_id
         and p.job_type = ${prerequisiteStage(sql`t.job_type`)}
       order by p.created_at desc, p.id desc
       limit 1
@@ -127,7 +135,7 @@ export async function claimJob(db: Db, jobId: string, leaseSec: number, respectP
     )
     select t.status as current_status, t.job_type as target_type, (select yes from waiting) as waiting,
       (select yes from claimable) as claimable,
-      c.id, c.lecture_id, c.job_type, c.status, c.params, c.result, c.error, c.attempt, c.max_attempts,
+      c.id, c.owner_id, c.lecture_id, c.job_type, c.status, c.params, c.result, c.error, c.attempt, c.max_attempts,
       c.next_attempt_at, c.enqueued_at, c.lease_expires_at, c.replayed_from_job_id, c.created_at, c.updated_at, c.started_at, c.finished_at
     from target t left join claimed c on true
   `)) as unknown as {
@@ -279,6 +287,7 @@ export async function recordDeadLetter(
   ]);
 }
 
+/** Dead letters of a job the caller may see (the job id is checked by its reader). */
 export async function listDeadLetters(db: Db, jobId: string) {
   return db.select().from(jobDeadLetters).where(eq(jobDeadLetters.job_id, jobId));
 }

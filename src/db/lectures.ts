@@ -12,9 +12,12 @@ import { artifacts, courses, jobs, lectureExports, lectures, threads } from "./s
 import { unlinkLectureStatements } from "./threads.ts";
 import { clearTranscriptStatement } from "./transcripts.ts";
 import { forgetUploadStatement, type UploadRef } from "./uploads.ts";
+import { ofLecture, type LectureKey } from "./owner.ts";
 
-export async function listLectures(db: Db, filter: { courseId?: string }, page: PageRequest) {
-  const where = filter.courseId ? eq(lectures.course_id, filter.courseId) : undefined;
+const lectureIs = (key: LectureKey) => and(eq(lectures.owner_id, key.owner), eq(lectures.id, key.lectureId))!;
+
+export async function listLectures(db: Db, owner: string, filter: { courseId?: string }, page: PageRequest) {
+  const where = and(eq(lectures.owner_id, owner), filter.courseId ? eq(lectures.course_id, filter.courseId) : undefined);
   const [rows, [total]] = await db.batch([
     db.select().from(lectures).where(where).orderBy(desc(lectures.created_at), desc(lectures.id)).limit(page.limit).offset(page.offset),
     db.select({ n: count() }).from(lectures).where(where),
@@ -22,40 +25,40 @@ export async function listLectures(db: Db, filter: { courseId?: string }, page: 
   return { rows, total: total?.n ?? 0 };
 }
 
-export async function getLecture(db: Db, id: string) {
-  const [row] = await db.select().from(lectures).where(eq(lectures.id, id));
+export async function getLecture(db: Db, key: LectureKey) {
+  const [row] = await db.select().from(lectures).where(lectureIs(key));
   return row ?? null;
 }
 
 /** The newest job of each stage of one lecture. */
-export const latestStageJobs = (db: Db, lectureId: string) =>
+export const latestStageJobs = (db: Db, key: LectureKey) =>
   db
     .selectDistinctOn([jobs.job_type], stageJobFields)
     .from(jobs)
-    .where(eq(jobs.lecture_id, lectureId))
+    .where(ofLecture(jobs, key))
     .orderBy(asc(jobs.job_type), desc(jobs.created_at), desc(jobs.id));
 
-export async function getLectureProgressData(db: Db, lectureId: string) {
+export async function getLectureProgressData(db: Db, key: LectureKey) {
   const [[lecture], latestJobs] = await db.batch([
-    db.select().from(lectures).where(eq(lectures.id, lectureId)),
-    latestStageJobs(db, lectureId),
+    db.select().from(lectures).where(lectureIs(key)),
+    latestStageJobs(db, key),
   ]);
   return { lecture: lecture ?? null, latestJobs };
 }
 
-export async function getLectureSummaryData(db: Db, lectureId: string) {
+export async function getLectureSummaryData(db: Db, key: LectureKey) {
   const [[lecture], latestJobs, artifactTypes, exportTypes] = await db.batch([
-    db.select().from(lectures).where(eq(lectures.id, lectureId)),
-    latestStageJobs(db, lectureId),
+    db.select().from(lectures).where(lectureIs(key)),
+    latestStageJobs(db, key),
     db
       .select({ type: artifacts.artifact_type })
       .from(artifacts)
-      .where(eq(artifacts.lecture_id, lectureId))
+      .where(ofLecture(artifacts, key))
       .orderBy(asc(artifacts.artifact_type), asc(artifacts.id)),
     db
       .select({ type: lectureExports.export_type })
       .from(lectureExports)
-      .where(eq(lectureExports.lecture_id, lectureId))
+      .where(ofLecture(lectureExports, key))
       .orderBy(asc(lectureExports.export_type), asc(lectureExports.id)),
   ]);
   return {
@@ -71,30 +74,30 @@ export interface ArtifactFilter {
   presetId?: string;
 }
 
-export async function getLectureArtifactsData(db: Db, lectureId: string, filter: ArtifactFilter, page: PageRequest) {
-  const conditions: SQL[] = [eq(artifacts.lecture_id, lectureId)];
+export async function getLectureArtifactsData(db: Db, key: LectureKey, filter: ArtifactFilter, page: PageRequest) {
+  const conditions: SQL[] = [ofLecture(artifacts, key)];
   if (filter.artifactType) conditions.push(eq(artifacts.artifact_type, filter.artifactType));
   if (filter.presetId) conditions.push(eq(artifacts.preset_id, filter.presetId));
   const where = and(...conditions);
   const [[lecture], artifactRows, [total], exportRows, threadRows] = await db.batch([
-    db.select().from(lectures).where(eq(lectures.id, lectureId)),
+    db.select().from(lectures).where(lectureIs(key)),
     db.select().from(artifacts).where(where).orderBy(asc(artifacts.artifact_type), asc(artifacts.id)).limit(page.limit).offset(page.offset),
     db.select({ n: count() }).from(artifacts).where(where),
-    db.select().from(lectureExports).where(eq(lectureExports.lecture_id, lectureId)).orderBy(asc(lectureExports.export_type), asc(lectureExports.id)),
+    db.select().from(lectureExports).where(ofLecture(lectureExports, key)).orderBy(asc(lectureExports.export_type), asc(lectureExports.id)),
     db
       .select({ thread: threads, ...threadDetails })
       .from(threads)
-      .where(sql`${threads.lecture_refs} @> ${JSON.stringify([lectureId])}::jsonb`)
+      .where(and(eq(threads.owner_id, key.owner), sql`${threads.lecture_refs} @> ${JSON.stringify([key.lectureId])}::jsonb`))
       .orderBy(desc(threads.created_at), desc(threads.id)),
   ]);
   return { lecture: lecture ?? null, artifactRows, total: total?.n ?? 0, exportRows, threadRows };
 }
 
-export async function listLectureJobs(db: Db, lectureId: string, page: PageRequest) {
+export async function listLectureJobs(db: Db, key: LectureKey, page: PageRequest) {
   const [lecture, rows, [total]] = await db.batch([
-    db.select({ id: lectures.id }).from(lectures).where(eq(lectures.id, lectureId)),
-    db.select().from(jobs).where(eq(jobs.lecture_id, lectureId)).orderBy(desc(jobs.created_at), desc(jobs.id)).limit(page.limit).offset(page.offset),
-    db.select({ n: count() }).from(jobs).where(eq(jobs.lecture_id, lectureId)),
+    db.select({ id: lectures.id }).from(lectures).where(lectureIs(key)),
+    db.select().from(jobs).where(ofLecture(jobs, key)).orderBy(desc(jobs.created_at), desc(jobs.id)).limit(page.limit).offset(page.offset),
+    db.select({ n: count() }).from(jobs).where(ofLecture(jobs, key)),
   ]);
   return { exists: lecture.length > 0, rows, total: total?.n ?? 0 };
 }
@@ -138,8 +141,9 @@ export type IngestOutcome =
  * thread links. A lecture is never moved to another course here: then nothing is written.
  * `upload` names the multipart upload of the new recording, whose row goes with this write.
  */
-export async function saveIngest(db: Db, r: IngestRecord, upload?: UploadRef): Promise<IngestOutcome> {
+export async function saveIngest(db: Db, owner: string, r: IngestRecord, upload?: UploadRef): Promise<IngestOutcome> {
   const id = r.lectureId;
+  const key: LectureKey = { owner, lectureId: id };
   const givenTitle = r.courseTitle ?? null;
   // A re-ingest replaces everything about the lecture but its creation time.
   const fields = {
@@ -157,33 +161,33 @@ export async function saveIngest(db: Db, r: IngestRecord, upload?: UploadRef): P
     checksum_sha256: r.checksumSha256,
   };
   // Decided in SQL, as the batch cannot branch: the lecture is new or already in this course.
-  const proceed = sql`not exists (select 1 from ${lectures} where ${lectures.id} = ${id} and ${lectures.course_id} <> ${r.courseId})`;
+  const proceed = sql`not exists (select 1 from ${lectures} where ${lectureIs(key)} and ${lectures.course_id} <> ${r.courseId})`;
   const upsertLecture = db
     .insert(lectures)
-    .values({ id, ...fields })
-    .onConflictDoUpdate({ target: lectures.id, set: { ...fields, updated_at: sql`now()` }, setWhere: sql`${lectures.course_id} = excluded.course_id` })
+    .values({ owner_id: owner, id, ...fields })
+    .onConflictDoUpdate({ target: [lectures.owner_id, lectures.id], set: { ...fields, updated_at: sql`now()` }, setWhere: sql`${lectures.course_id} = excluded.course_id` })
     .returning({ created_at: lectures.created_at });
   const statements = [
     // Concurrent ingests of one lecture queue here (even for a lecture not created yet), so each
     // reads the previous state only after the one before it committed (READ COMMITTED).
-    db.execute(sql`select pg_advisory_xact_lock(${INGEST_LOCK}::int, hashtext(${id}))`),
+    db.execute(sql`select pg_advisory_xact_lock(${INGEST_LOCK}::int, hashtext(${owner}::text || '/' || ${id}::text))`),
     // First among the writes: a stage saving results holds its job row, so this waits for it
     // and everything it wrote is seen, and deleted, below.
-    db.delete(jobs).where(and(eq(jobs.lecture_id, id), proceed)),
-    db.select({ course_id: lectures.course_id, audio_path: lectures.audio_path, transcript_path: lectures.transcript_path }).from(lectures).where(eq(lectures.id, id)),
-    artifactPathsOf(db, id),
-    exportPathsOf(db, id),
-    clearTranscriptStatement(db, id, proceed),
-    clearArtifactsStatement(db, id, proceed),
-    clearExportsStatement(db, id, proceed),
-    ...unlinkLectureStatements(db, r.courseId, id, proceed),
+    db.delete(jobs).where(and(ofLecture(jobs, key), proceed)),
+    db.select({ course_id: lectures.course_id, audio_path: lectures.audio_path, transcript_path: lectures.transcript_path }).from(lectures).where(lectureIs(key)),
+    artifactPathsOf(db, key),
+    exportPathsOf(db, key),
+    clearTranscriptStatement(db, key, proceed),
+    clearArtifactsStatement(db, key, proceed),
+    clearExportsStatement(db, key, proceed),
+    ...unlinkLectureStatements(db, r.courseId, key, proceed),
     // The course row last but one: concurrent uploads to one course queue on its lock, so it is
     // held for as few statements as possible.
     db
       .insert(courses)
-      .select(sql`select ${r.courseId}::text, ${r.courseTitle ?? r.courseId}::text, now(), now() where ${proceed}`)
+      .select(sql`select ${owner}::text, ${r.courseId}::text, ${r.courseTitle ?? r.courseId}::text, now(), now() where ${proceed}`)
       .onConflictDoUpdate({
-        target: courses.id,
+        target: [courses.owner_id, courses.id],
         set: {
           title: sql`coalesce(${givenTitle}::text, ${courses.title})`,
           updated_at: sql`case when ${givenTitle}::text is null then ${courses.updated_at} else now() end`,

@@ -160,7 +160,8 @@ export const transcriptSegments = pgTable(
 export const artifacts = pgTable(
   "artifacts",
   {
-    id: text("id").primaryKey(),
+    /** `<lecture>-<type>`, unique per owner like the lecture id it is made from. */
+    id: text("id").notNull(),
     owner_id: ownerId(),
     lecture_id: text("lecture_id").notNull(),
     course_id: text("course_id").notNull(),
@@ -171,20 +172,21 @@ export const artifacts = pgTable(
     summary_section_count: integer("summary_section_count"),
     created_at: createdAt(),
   },
-  (t) => [lectureRef("artifacts", t), uniqueIndex("artifacts_lecture_type_uq").on(t.owner_id, t.lecture_id, t.artifact_type)],
+  (t) => [primaryKey({ columns: [t.owner_id, t.id] }), lectureRef("artifacts", t), uniqueIndex("artifacts_lecture_type_uq").on(t.owner_id, t.lecture_id, t.artifact_type)],
 );
 
 export const lectureExports = pgTable(
   "exports",
   {
-    id: text("id").primaryKey(),
+    /** `<lecture>-<type>`, unique per owner like the lecture id it is made from. */
+    id: text("id").notNull(),
     owner_id: ownerId(),
     lecture_id: text("lecture_id").notNull(),
     export_type: text("export_type").notNull(),
     storage_path: text("storage_path").notNull(),
     created_at: createdAt(),
   },
-  (t) => [lectureRef("exports", t), uniqueIndex("exports_lecture_type_uq").on(t.owner_id, t.lecture_id, t.export_type)],
+  (t) => [primaryKey({ columns: [t.owner_id, t.id] }), lectureRef("exports", t), uniqueIndex("exports_lecture_type_uq").on(t.owner_id, t.lecture_id, t.export_type)],
 );
 
 export const threads = pgTable(

@@ -34,6 +34,7 @@ export interface StageRegistry {
 }
 
 export interface EnqueueRequest {
+  ownerId: string;
   lectureId: string;
   jobType: JobType;
   params?: Record<string, unknown>;
@@ -58,6 +59,7 @@ export async function enqueueJob(services: Services, request: EnqueueRequest): P
   const inline = config.inlineJobs;
   const { job, deduplicated } = await createJobOrGetActive(db, {
     id: crypto.randomUUID(),
+    ownerId: request.ownerId,
     lectureId: request.lectureId,
     jobType: request.jobType,
     params: request.params ?? {},

@@ -8,12 +8,14 @@ import { ARTIFACT_SCHEMAS, ARTIFACT_TYPES, type Artifact, type ArtifactType } fr
 import { EXPORT_FORMATS, type ExportBundle } from "../domain/exports/index.ts";
 import { findPreset } from "../domain/presets.ts";
 import { PermanentJobError } from "./errors.ts";
+import { lectureOfJob, objectKeys } from "./keys.ts";
 import type { Services } from "../services.ts";
 import { readJson, writeJson } from "../storage/index.ts";
 
 export async function runExport(services: Services, job: JobRow) {
   const { db, storage } = services;
-  const input = await loadExportInput(db, job.lecture_id);
+  const lectureKey = lectureOfJob(job);
+  const input = await loadExportInput(db, lectureKey);
   if (!input.lecture) throw new PermanentJobError("Lecture not found.");
   const { lecture, courseTitle } = input.lecture;
   if (input.artifactRows.length === 0) throw new PermanentJobError("Artifacts not found. Run generation first.");
@@ -56,7 +58,7 @@ export async function runExport(services: Services, job: JobRow) {
     generatedAt: new Date().toISOString(),
   };
 
-  const exportDir = `exports/${lecture.id}`;
+  const exportDir = objectKeys.exportDir(lectureKey);
   const exportPaths: Record<string, string> = {};
   // One format at a time keeps peak memory to a single rendered file.
   for (const [type, format] of Object.entries(EXPORT_FORMATS)) {
@@ -65,9 +67,9 @@ export async function runExport(services: Services, job: JobRow) {
     await storage.put(key, body, format.contentType);
     exportPaths[type] = storage.uri(key);
   }
-  await saveExportRecords(db, lecture.id, exportPaths, job);
+  await saveExportRecords(db, lectureKey, exportPaths, job);
 
   const manifest = { lectureId: lecture.id, exportDir: storage.uri(exportDir), exportPaths };
-  await writeJson(storage, `exports/${lecture.id}.json`, manifest);
+  await writeJson(storage, objectKeys.exportManifest(lectureKey), manifest);
   return manifest;
 }

@@ -5,6 +5,7 @@
  * run replaces the first.
  */
 import { loadGenerationInput, saveArtifactRecords } from "../db/artifacts.ts";
+import { lectureOfJob, objectKeys } from "./keys.ts";
 import type { JobRow } from "../db/rows.ts";
 import { saveLectureThreads, type ThreadUpsert } from "../db/threads.ts";
 import { ARTIFACT_TYPES, buildArtifact, CONTENT_SCHEMAS, type GeneratedContent } from "../domain/artifacts.ts";
@@ -42,7 +43,8 @@ export async function runGeneration(services: Services, job: JobRow) {
   const preset = findPreset(params.presetId);
   if (!preset) throw new PermanentJobError("Invalid preset_id.");
 
-  const input = await loadGenerationInput(db, job.lecture_id, params.courseId);
+  const lectureKey = lectureOfJob(job);
+  const input = await loadGenerationInput(db, lectureKey, params.courseId);
   if (!input.lecture) throw new PermanentJobError("Lecture not found.");
   if (input.segments.length === 0) throw new PermanentJobError("Transcript not found. Run transcription first.");
   const lectureId = input.lecture.id;
@@ -105,7 +107,7 @@ export async function runGeneration(services: Services, job: JobRow) {
       artifactId: `${lectureId}-summary`,
     };
   });
-  const threadIds = await saveLectureThreads(db, params.courseId, lectureId, upserts, job);
+  const threadIds = await saveLectureThreads(db, params.courseId, lectureKey, upserts, job);
   const threadRefs = [...new Set(threadIds.values())];
 
   // Key terms that are threads point at them.
@@ -128,7 +130,7 @@ export async function runGeneration(services: Services, job: JobRow) {
         generatedAt,
         threadRefs,
       });
-      const key = `artifacts/${lectureId}/${type}.json`;
+      const key = `${objectKeys.artifactDir(lectureKey)}/${type}.json`;
       await writeJson(storage, key, artifact);
       artifactPaths[type] = storage.uri(key);
     }),
@@ -137,6 +139,7 @@ export async function runGeneration(services: Services, job: JobRow) {
     db,
     ARTIFACT_TYPES.map((type) => ({
       id: `${lectureId}-${type}`,
+      ownerId: lectureKey.owner,
       lectureId,
       courseId: params.courseId,
       presetId: params.presetId,
@@ -150,7 +153,7 @@ export async function runGeneration(services: Services, job: JobRow) {
 
   return {
     lectureId,
-    outputDir: storage.uri(`artifacts/${lectureId}`),
+    outputDir: storage.uri(objectKeys.artifactDir(lectureKey)),
     artifactPaths,
     threadIds: threadRefs,
     generator,

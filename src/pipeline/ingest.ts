@@ -8,6 +8,7 @@
  */
 import { Busboy, type BusboyFileStream } from "@fastify/busboy";
 import { saveIngest, type ReplacedMaterial } from "../db/lectures.ts";
+import { objectKeys } from "./keys.ts";
 import { noteActivity } from "../jobs/activity.ts";
 import { parseIngestFields } from "./ingest-form.ts";
 import { forgetUpload, recordUpload, type UploadRef } from "../db/uploads.ts";
@@ -135,13 +136,18 @@ async function pumpBody(body: ReadableStream<Uint8Array>, busboy: InstanceType<t
  * can get the handler cancelled, and the multipart upload must still be aborted and its row and
  * object deleted.
  */
-export function ingestLecture(services: Services, request: Request, ctx?: Pick<ExecutionContext, "waitUntil">): Promise<IngestResult> {
-  const work = ingest(services, request);
+export function ingestLecture(
+  services: Services,
+  owner: string,
+  request: Request,
+  ctx?: Pick<ExecutionContext, "waitUntil">,
+): Promise<IngestResult> {
+  const work = ingest(services, owner, request);
   ctx?.waitUntil(work.catch(() => {}));
   return work;
 }
 
-async function ingest(services: Services, request: Request): Promise<IngestResult> {
+async function ingest(services: Services, owner: string, request: Request): Promise<IngestResult> {
   const { config, storage, db } = services;
   const limit = config.maxUploadBytes;
   const contentType = request.headers.get("content-type");
@@ -199,7 +205,7 @@ async function ingest(services: Services, request: Request): Promise<IngestResul
       upload = Promise.resolve(null);
       return;
     }
-    const key = `audio/${crypto.randomUUID()}${extensionOf(filename ?? null)}`;
+    const key = objectKeys.audio(owner, extensionOf(filename ?? null));
     const measure = measuring();
     const type = mimeType && mimeType !== "application/octet-stream" ? mimeType : null;
     const hooks: MultipartHooks = {
@@ -277,6 +283,7 @@ async function ingest(services: Services, request: Request): Promise<IngestResul
   try {
     outcome = await saveIngest(
       db,
+      owner,
       {
         ...valid,
         audioPath,
@@ -301,7 +308,7 @@ async function ingest(services: Services, request: Request): Promise<IngestResul
   // (at the same deterministic keys) deleted by this cleanup.
   await deleteReplaced(storage, valid.lectureId, outcome.replaced, audioPath);
 
-  const metadataKey = `metadata/${valid.lectureId}.json`;
+  const metadataKey = objectKeys.metadata({ owner, lectureId: valid.lectureId });
   const now = new Date().toISOString();
   await writeJson(storage, metadataKey, {
     id: valid.lectureId,
@@ -330,8 +337,9 @@ async function deleteReplaced(storage: Storage, lectureId: string, replaced: Rep
   const uris = [replaced.transcriptPath, ...replaced.artifactPaths, ...replaced.exportPaths];
   if (replaced.audioPath !== audioPath) uris.push(replaced.audioPath);
   const keys = uris.map((uri) => (uri ? storage.keyOf(uri) : null)).filter((key) => key !== null);
-  // The export stage's manifest has no row of its own.
-  if (replaced.exportPaths.length) keys.push(`exports/${lectureId}.json`);
+  // The export stage's manifest has no row of its own: it sits next to the exports' folder.
+  const manifest = keys.find((key) => replaced.exportPaths.some((uri) => storage.keyOf(uri) === key));
+  if (manifest) keys.push(`${manifest.slice(0, manifest.lastIndexOf("/"))}.json`);
   await Promise.all(
     [...new Set(keys)].map((key) =>
       storage.delete(key).catch((error) =>

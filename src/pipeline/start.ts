@@ -3,6 +3,7 @@
  * stage's active one, deduplicated). The HTTP handlers only translate to and from these.
  */
 import { getLecture } from "../db/lectures.ts";
+import type { LectureKey } from "../db/owner.ts";
 import type { JobRow, LectureRow } from "../db/rows.ts";
 import { isPresetId } from "../domain/presets.ts";
 import { enqueueJob } from "../jobs/engine.ts";
@@ -14,16 +15,16 @@ export interface StageStarted {
   deduplicated: boolean;
 }
 
-async function requireLecture(services: Services, lectureId: string): Promise<LectureRow> {
-  const lecture = await getLecture(services.db, lectureId);
+async function requireLecture(services: Services, key: LectureKey): Promise<LectureRow> {
+  const lecture = await getLecture(services.db, key);
   if (!lecture) throw new ApiError("lecture_not_found");
   return lecture;
 }
 
-export async function startTranscription(services: Services, lectureId: string, model: string): Promise<StageStarted> {
-  const lecture = await requireLecture(services, lectureId);
+export async function startTranscription(services: Services, key: LectureKey, model: string): Promise<StageStarted> {
+  const lecture = await requireLecture(services, key);
   if (!lecture.audio_path) throw new ApiError("audio_not_found");
-  return enqueueJob(services, { lectureId: lecture.id, jobType: "transcription", params: { model } });
+  return enqueueJob(services, { ownerId: key.owner, lectureId: lecture.id, jobType: "transcription", params: { model } });
 }
 
 export interface GenerationRequest {
@@ -35,12 +36,12 @@ export interface GenerationRequest {
 /** Course and preset default to the lecture's and must match it; the model must be one the operator allows. */
 export async function startGeneration(
   services: Services,
-  lectureId: string,
+  key: LectureKey,
   request: GenerationRequest,
 ): Promise<StageStarted & { courseId: string; presetId: string }> {
   // Checked in the order existing clients rely on, with their detail strings (decisions.md §1).
   if (request.presetId && !isPresetId(request.presetId)) throw new ApiError("invalid_preset");
-  const lecture = await requireLecture(services, lectureId);
+  const lecture = await requireLecture(services, key);
   const courseId = request.courseId || lecture.course_id;
   if (!courseId) throw new ApiError("course_id_required");
   const presetId = request.presetId || lecture.preset_id;
@@ -55,11 +56,11 @@ export async function startGeneration(
     throw validationFailed([
       { loc: ["body", "openai_model"], msg: `Input should be one of the configured models: ${allowedModels.join(", ")}`, type: "enum" },
     ]);
-  const started = await enqueueJob(services, { lectureId: lecture.id, jobType: "generation", params: { courseId, presetId, openaiModel } });
+  const started = await enqueueJob(services, { ownerId: key.owner, lectureId: lecture.id, jobType: "generation", params: { courseId, presetId, openaiModel } });
   return { ...started, courseId, presetId };
 }
 
-export async function startExport(services: Services, lectureId: string): Promise<StageStarted> {
-  const lecture = await requireLecture(services, lectureId);
-  return enqueueJob(services, { lectureId: lecture.id, jobType: "export" });
+export async function startExport(services: Services, key: LectureKey): Promise<StageStarted> {
+  const lecture = await requireLecture(services, key);
+  return enqueueJob(services, { ownerId: key.owner, lectureId: lecture.id, jobType: "export" });
 }

@@ -5,6 +5,7 @@
  * running twice is harmless.
  */
 import { getLecture } from "../db/lectures.ts";
+import { lectureOfJob, objectKeys } from "./keys.ts";
 import type { JobRow } from "../db/rows.ts";
 import { saveTranscript } from "../db/transcripts.ts";
 import type { Transcript } from "../domain/transcript.ts";
@@ -20,7 +21,8 @@ const MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024;
 
 export async function runTranscription(services: Services, job: JobRow) {
   const { db, storage, config } = services;
-  const lecture = await getLecture(db, job.lecture_id);
+  const lectureKey = lectureOfJob(job);
+  const lecture = await getLecture(db, lectureKey);
   if (!lecture) throw new PermanentJobError("Lecture not found.");
   const key = lecture.audio_path ? storage.keyOf(lecture.audio_path) : null;
   if (!key) throw new PermanentJobError("Audio not found for lecture.");
@@ -81,9 +83,9 @@ export async function runTranscription(services: Services, job: JobRow) {
     segments: parsed.segments,
     engine,
   };
-  const transcriptKey = `transcripts/${lecture.id}.json`;
+  const transcriptKey = objectKeys.transcript(lectureKey);
   await writeJson(storage, transcriptKey, transcript);
   const transcriptPath = storage.uri(transcriptKey);
-  await saveTranscript(db, lecture.id, transcriptPath, parsed.segments, job);
+  await saveTranscript(db, lectureKey, transcriptPath, parsed.segments, job);
   return { lectureId: lecture.id, transcriptPath, segmentCount: parsed.segments.length, language: parsed.language, engine };
 }

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { ownerOf } from "../auth/authenticate.ts";
 import { etag } from "hono/etag";
 import { getCourse, listCourseLectures, listCourses, listCourseThreads } from "../db/courses.ts";
 import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
@@ -83,25 +84,25 @@ const progress = createRoute({
 export const courseRoutes = createRouter()
   .openapi(list, async (c) => {
     const page = c.req.valid("query");
-    const { rows, total } = await listCourses(c.var.services().db, page);
+    const { rows, total } = await listCourses(c.var.services().db, ownerOf(c), page);
     return c.json({ courses: rows.map(courseOut), pagination: pagination(page, rows.length, total) }, 200);
   })
   .openapi(get, async (c) => {
-    const course = await getCourse(c.var.services().db, c.req.valid("param").course_id);
+    const course = await getCourse(c.var.services().db, ownerOf(c), c.req.valid("param").course_id);
     if (!course) throw new ApiError("course_not_found");
     return c.json(courseOut(course), 200);
   })
   .openapi(lectures, async (c) => {
     const { course_id } = c.req.valid("param");
     const page = c.req.valid("query");
-    const { exists, rows, total } = await listCourseLectures(c.var.services().db, course_id, page);
+    const { exists, rows, total } = await listCourseLectures(c.var.services().db, ownerOf(c), course_id, page);
     if (!exists) throw new ApiError("course_not_found");
     return c.json({ courseId: course_id, lectures: rows.map(lectureOut), pagination: pagination(page, rows.length, total) }, 200);
   })
   .openapi(threads, async (c) => {
     const { course_id } = c.req.valid("param");
     const page = c.req.valid("query");
-    const { exists, rows, total } = await listCourseThreads(c.var.services().db, course_id, page);
+    const { exists, rows, total } = await listCourseThreads(c.var.services().db, ownerOf(c), course_id, page);
     if (!exists) throw new ApiError("course_not_found");
     return c.json(
       {
@@ -113,7 +114,7 @@ export const courseRoutes = createRouter()
     );
   })
   .openapi(progress, async (c) => {
-    const view = await courseProgressView(c.var.services(), c.req.valid("param").course_id, c.req.valid("query").include_lectures);
+    const view = await courseProgressView(c.var.services(), ownerOf(c), c.req.valid("param").course_id, c.req.valid("query").include_lectures);
     if (!view) throw new ApiError("course_not_found");
     return c.json(view, 200);
   });

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { lectureKey } from "../auth/authenticate.ts";
 import { getExportForDownload } from "../db/exports.ts";
 import { EXPORT_FORMATS } from "../domain/exports/index.ts";
 import { createRouter, problemResponses } from "../lib/openapi.ts";
@@ -35,7 +36,7 @@ export const exportRoutes = createRouter().openapi(download, async (c) => {
   const { lecture_id, export_type } = c.req.valid("param");
   if (!Object.hasOwn(EXPORT_FORMATS, export_type)) throw new ApiError("export_not_found");
   const format = EXPORT_FORMATS[export_type as keyof typeof EXPORT_FORMATS];
-  const { lectureExists, row } = await getExportForDownload(svc.db, lecture_id, export_type);
+  const { lectureExists, row } = await getExportForDownload(svc.db, lectureKey(c, lecture_id), export_type);
   if (!lectureExists) throw new ApiError("lecture_not_found");
   if (!row) throw new ApiError("export_not_found");
   const key = svc.storage.keyOf(row.storage_path);

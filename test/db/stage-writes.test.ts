@@ -8,7 +8,7 @@ import { saveArtifactRecords, saveExportRecords } from "../../src/db/artifacts.t
 import type { JobRow } from "../../src/db/rows.ts";
 import { saveLectureThreads, type ThreadUpsert } from "../../src/db/threads.ts";
 import { saveTranscript } from "../../src/db/transcripts.ts";
-import { uid } from "../support/http.ts";
+import { lectureOf, TEST_OWNER, uid } from "../support/http.ts";
 import { execSql, queuedJob, sql, testServices } from "../support/jobs.ts";
 import { ingestOk } from "../support/lectures.ts";
 
@@ -39,6 +39,7 @@ const segments = [
 function artifact(lectureId: string, courseId: string) {
   return {
     id: `${lectureId}-summary`,
+    ownerId: TEST_OWNER,
     lectureId,
     courseId,
     presetId: "exam-mode",
@@ -67,10 +68,10 @@ function thread(lectureId: string): ThreadUpsert {
 }
 
 async function saveAll(lectureId: string, courseId: string, job: JobRow) {
-  await saveTranscript(db(), lectureId, `r2://pegasus-media/transcripts/${lectureId}.json`, segments, job);
-  const ids = await saveLectureThreads(db(), courseId, lectureId, [thread(lectureId)], job);
+  await saveTranscript(db(), lectureOf(lectureId), `r2://pegasus-media/transcripts/${lectureId}.json`, segments, job);
+  const ids = await saveLectureThreads(db(), courseId, lectureOf(lectureId), [thread(lectureId)], job);
   await saveArtifactRecords(db(), [artifact(lectureId, courseId)], job);
-  await saveExportRecords(db(), lectureId, { markdown: `r2://pegasus-media/exports/${lectureId}/${lectureId}.md` }, job);
+  await saveExportRecords(db(), lectureOf(lectureId), { markdown: `r2://pegasus-media/exports/${lectureId}/${lectureId}.md` }, job);
   return ids;
 }
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { saveLectureThreads, type ThreadUpsert } from "../../src/db/threads.ts";
-import { uid } from "../support/http.ts";
+import { lectureOf, TEST_OWNER, uid } from "../support/http.ts";
 import { ingestOk } from "../support/lectures.ts";
 import { execSql, sql, testServices } from "../support/jobs.ts";
 
@@ -45,15 +45,15 @@ describe("thread links on regeneration", () => {
     await ingestOk({ courseId, lectureId: first });
     await ingestOk({ courseId, lectureId: second });
 
-    await saveLectureThreads(db, courseId, first, [concept(first, "osmosis"), concept(first, "diffusion")]);
-    await saveLectureThreads(db, courseId, second, [concept(second, "osmosis", 4)]);
+    await saveLectureThreads(db, courseId, lectureOf(first), [concept(first, "osmosis"), concept(first, "diffusion")]);
+    await saveLectureThreads(db, courseId, lectureOf(second), [concept(second, "osmosis", 4)]);
     expect(await links(courseId)).toEqual([
       { key: "diffusion", refs: [first], status: "foundational", notes: 1, occurrences: 1 },
       { key: "osmosis", refs: [first, second].sort(), status: "advanced", notes: 2, occurrences: 2 },
     ]);
 
     // The first lecture is regenerated and now mentions neither concept.
-    await saveLectureThreads(db, courseId, first, [concept(first, "active transport")]);
+    await saveLectureThreads(db, courseId, lectureOf(first), [concept(first, "active transport")]);
     expect(await links(courseId)).toEqual([
       { key: "active transport", refs: [first], status: "foundational", notes: 1, occurrences: 1 },
       // still mentioned by the second lecture: only the first lecture's link went
@@ -61,7 +61,7 @@ describe("thread links on regeneration", () => {
     ]);
 
     // Regenerating with nothing at all leaves the first lecture in no thread.
-    await saveLectureThreads(db, courseId, first, []);
+    await saveLectureThreads(db, courseId, lectureOf(first), []);
     expect((await links(courseId)).map((l) => l.key)).toEqual(["osmosis"]);
   });
 });

@@ -6,7 +6,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/index.ts";
-import { call, json, uid } from "../support/http.ts";
+import { call, json, TEST_PREFIX, uid } from "../support/http.ts";
 import { ingest } from "../support/lectures.ts";
 import { cutOffIngest, uploadRows } from "../support/uploads.ts";
 
@@ -50,7 +50,7 @@ describe("ingest in s3 mode", () => {
     expect((await json(res)).detail).toBe("The upload was interrupted before the whole body arrived.");
 
     const upload = opened()!;
-    expect(upload.key).toMatch(new RegExp(`^audio/[0-9a-f-]{36}\\.${ext}$`));
+    expect(upload.key).toMatch(new RegExp(`^${TEST_PREFIX}audio/[0-9a-f-]{36}\\.${ext}$`));
     await vi.waitFor(async () => expect(await uploadRows(ext)).toEqual([]));
     expect((await openUploads()).map((u) => u.uploadId)).not.toContain(upload.upload_id);
     expect((await call(`/lectures/${lectureId}`)).status).toBe(404);

@@ -6,14 +6,14 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/index.ts";
-import { call, json, uid } from "../support/http.ts";
+import { call, json, TEST_PREFIX, uid, withCredential } from "../support/http.ts";
 import { cutOffIngest, uploadRows } from "../support/uploads.ts";
 
 const bucket = env.BUCKET as R2Bucket;
 
 /** The upload was opened, then aborted and forgotten; no lecture was written. */
 async function expectAborted(lectureId: string, ext: string, upload: { key: string; upload_id: string } | undefined) {
-  expect(upload?.key).toMatch(new RegExp(`^audio/[0-9a-f-]{36}\\.${ext}$`));
+  expect(upload?.key).toMatch(new RegExp(`^${TEST_PREFIX}audio/[0-9a-f-]{36}\\.${ext}$`));
   await vi.waitFor(async () => expect(await uploadRows(ext)).toEqual([]));
   // R2 refuses parts for an upload that was aborted.
   await expect(bucket.resumeMultipartUpload(upload!.key, upload!.upload_id).uploadPart(3, new Uint8Array(16))).rejects.toThrow(/does not exist/);
@@ -57,12 +57,15 @@ describe("ingest: an upload declared too large", () => {
       },
     });
     const declared = 101 * 1024 * 1024 + 2 * 1024 * 1024; // over the 100 MB limit plus the envelope
-    const request = new Request("http://pegasus.test/lectures/ingest", {
-      method: "POST",
-      body,
-      headers: { "content-type": "multipart/form-data; boundary=x", "content-length": String(declared) },
-      duplex: "half",
-    } as RequestInit);
+    const request = new Request(
+      "http://pegasus.test/lectures/ingest",
+      withCredential({
+        method: "POST",
+        body,
+        headers: { "content-type": "multipart/form-data; boundary=x", "content-length": String(declared) },
+        duplex: "half",
+      } as RequestInit),
+    );
     const res = await worker.fetch(request, env, createExecutionContext());
     expect(res.status).toBe(413);
     expect((await json(res)).detail).toMatch(/exceeds the 100 MB limit/);

@@ -9,7 +9,7 @@ import { loadConfig } from "../../src/config.ts";
 import { ARTIFACT_SCHEMAS, ARTIFACT_TYPES } from "../../src/domain/artifacts.ts";
 import { ankiHeaderLines, JSON_EXPORT_FORMAT } from "../../src/domain/exports/index.ts";
 import { createStorage, readText, type Storage } from "../../src/storage/index.ts";
-import { call, json, uid } from "../support/http.ts";
+import { call, json, TEST_PREFIX, uid } from "../support/http.ts";
 import { ingestOk, post, SHORT_TRANSCRIPT, waitForJob } from "../support/lectures.ts";
 
 /** The storage the Worker itself uses in this project, built from the same bindings. */
@@ -53,16 +53,16 @@ describe("pipeline in s3 mode", () => {
     const ingested = await fullPipeline(lectureId);
 
     // The upload went to S3 under the prefix, byte for byte.
-    expect(ingested.audioPath).toMatch(/^s3:\/\/pegasus-test\/pegasus\/audio\/[0-9a-f-]{36}\.txt$/);
+    expect(ingested.audioPath).toMatch(new RegExp(`^s3://pegasus-test/pegasus/${TEST_PREFIX}audio/[0-9a-f-]{36}\\.txt$`));
     expect(await readText(storage, storage.keyOf(ingested.audioPath)!)).toBe(SHORT_TRANSCRIPT);
     const lecture = await json(await call(`/lectures/${lectureId}`));
-    expect(lecture.transcript_path).toBe(`s3://pegasus-test/pegasus/transcripts/${lectureId}.json`);
+    expect(lecture.transcript_path).toBe(`s3://pegasus-test/pegasus/${TEST_PREFIX}transcripts/${lectureId}.json`);
 
     // Artifacts: no inline JSON in s3 mode, a presigned URL per type instead.
     const artifacts = await json(await call(`/lectures/${lectureId}/artifacts`));
     for (const type of ARTIFACT_TYPES) {
       expect(artifacts.artifacts[type], type).toBeNull();
-      expect(artifacts.artifactPaths[type]).toBe(`s3://pegasus-test/pegasus/artifacts/${lectureId}/${type}.json`);
+      expect(artifacts.artifactPaths[type]).toBe(`s3://pegasus-test/pegasus/${TEST_PREFIX}artifacts/${lectureId}/${type}.json`);
       const url = new URL(artifacts.artifactDownloadUrls[type]);
       expect(url.searchParams.get("X-Amz-Expires")).toBe("900");
       const res = await fetch(url);
@@ -126,7 +126,7 @@ describe("pipeline in s3 mode", () => {
 
     // The route signs without asking S3 whether the object exists (that would cost a request per
     // download), so a deleted export still gets a URL; it is the URL that answers 404.
-    await storage.delete(`exports/${lectureId}/${lectureId}.md`);
+    await storage.delete(`${TEST_PREFIX}exports/${lectureId}/${lectureId}.md`);
     const res = await fetch(await downloadUrl(lectureId, "markdown"));
     expect(res.status).toBe(404);
     expect(await res.text()).toContain("<Code>NoSuchKey</Code>");
@@ -163,7 +163,7 @@ describe("pipeline in s3 mode", () => {
     await ingestOk({ courseId: uid("c"), lectureId: exported });
     expect((await runStage(`/lectures/${exported}/transcribe`)).status).toBe("completed");
     expect((await runStage(`/lectures/${exported}/generate`, {})).status).toBe("completed");
-    await storage.delete(`artifacts/${exported}/flashcards.json`);
+    await storage.delete(`${TEST_PREFIX}artifacts/${exported}/flashcards.json`);
     const exportJob = await runStage(`/lectures/${exported}/export`);
     expect(exportJob).toMatchObject({ status: "failed", error: "The stored flashcards artifact is missing. Run generation again." });
     expect(exportJob.attempt).toBe(1); // permanent: not retried

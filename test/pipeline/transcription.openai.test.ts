@@ -3,7 +3,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { json, uid } from "../support/http.ts";
+import { json, TEST_PREFIX, uid } from "../support/http.ts";
 import { getJob, ingestOk, post } from "../support/lectures.ts";
 
 describe("transcription stage: sanitising the provider's answer", () => {
@@ -15,7 +15,7 @@ describe("transcription stage: sanitising the provider's answer", () => {
     const started = await json(await post(`/lectures/${lectureId}/transcribe`, undefined, { PLC_INLINE_JOBS: "1" }));
     const job = await getJob(started.jobId);
     expect(job).toMatchObject({ status: "completed", error: null, result: { segmentCount: 2, language: "en" } });
-    const transcript = (await (await env.BUCKET.get(`transcripts/${lectureId}.json`))!.json()) as any;
+    const transcript = (await (await env.BUCKET.get(`${TEST_PREFIX}transcripts/${lectureId}.json`))!.json()) as any;
     expect(transcript.segments.map((s: any) => s.text)).toEqual(["Welcome to thermodynamics.", "Energy is conserved in a closed system."]);
     expect(transcript.text).toBe("Welcome to thermodynamics. Energy is conserved in a closed system.");
   });

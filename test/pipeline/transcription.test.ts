@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, json, uid } from "../support/http.ts";
+import { call, json, TEST_PREFIX, uid } from "../support/http.ts";
 import { getJob, ingestOk, post } from "../support/lectures.ts";
 
 const INLINE = { PLC_INLINE_JOBS: "1" };
@@ -19,7 +19,7 @@ async function transcribeUpload(body: string, filename: string) {
 }
 
 async function storedTranscript(lectureId: string) {
-  const object = await env.BUCKET.get(`transcripts/${lectureId}.json`);
+  const object = await env.BUCKET.get(`${TEST_PREFIX}transcripts/${lectureId}.json`);
   if (!object) throw new Error(`no transcript stored for ${lectureId}`);
   return (await object.json()) as { language: string | null; text: string; segments: { startSec: number; endSec: number; text: string }[] };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, ok } from "../support/client.ts";
-import { call, callWith, json, uid } from "../support/http.ts";
+import { call, callWith, json, TEST_OWNER, uid } from "../support/http.ts";
 import { execSql, sql } from "../support/jobs.ts";
 import { ingestOk, post } from "../support/lectures.ts";
 
@@ -137,21 +137,21 @@ describe("GET /courses/{id}/progress", () => {
   it("the database's tally (include_lectures=false) agrees with the lecture-by-lecture rollup on every combination of stage states", async () => {
     const courseId = uid("course");
     const states = [null, "queued", "running", "completed", "failed"] as const;
-    await execSql(sql`insert into courses (id, title) values (${courseId}, 'Tally')`);
+    await execSql(sql`insert into courses (owner_id, id, title) values (${TEST_OWNER}, ${courseId}, 'Tally')`);
     let n = 0;
     for (const t of states)
       for (const g of states)
         for (const e of states) {
           const lectureId = `${courseId}-${n++}`;
-          await execSql(sql`insert into lectures (id, course_id, preset_id, title, status, created_at, updated_at)
-            values (${lectureId}, ${courseId}, 'exam-mode', 'L', 'uploaded', now() - make_interval(mins => ${n}), now() - make_interval(mins => ${n}))`);
+          await execSql(sql`insert into lectures (owner_id, id, course_id, preset_id, title, status, created_at, updated_at)
+            values (${TEST_OWNER}, ${lectureId}, ${courseId}, 'exam-mode', 'L', 'uploaded', now() - make_interval(mins => ${n}), now() - make_interval(mins => ${n}))`);
           for (const [type, status] of [["transcription", t], ["generation", g], ["export", e]] as const) {
             if (!status) continue;
             // An older job of the stage that the newer one supersedes.
-            await execSql(sql`insert into jobs (id, lecture_id, job_type, status, created_at, updated_at)
-              values (${`${lectureId}-${type}-old`}, ${lectureId}, ${type}, ${status === "failed" ? "completed" : "failed"}, now() - interval '2 days', now() - interval '2 days')`);
-            await execSql(sql`insert into jobs (id, lecture_id, job_type, status, created_at, updated_at)
-              values (${`${lectureId}-${type}`}, ${lectureId}, ${type}, ${status}, now() - make_interval(secs => ${n}), now() - make_interval(secs => ${n % 7}))`);
+            await execSql(sql`insert into jobs (id, owner_id, lecture_id, job_type, status, created_at, updated_at)
+              values (${`${lectureId}-${type}-old`}, ${TEST_OWNER}, ${lectureId}, ${type}, ${status === "failed" ? "completed" : "failed"}, now() - interval '2 days', now() - interval '2 days')`);
+            await execSql(sql`insert into jobs (id, owner_id, lecture_id, job_type, status, created_at, updated_at)
+              values (${`${lectureId}-${type}`}, ${TEST_OWNER}, ${lectureId}, ${type}, ${status}, now() - make_interval(secs => ${n}), now() - make_interval(secs => ${n % 7}))`);
           }
         }
     const full = await json(await call(`/courses/${courseId}/progress`));
@@ -163,7 +163,7 @@ describe("GET /courses/{id}/progress", () => {
 
     // And for a course with no lectures at all.
     const empty = uid("course");
-    await execSql(sql`insert into courses (id, title) values (${empty}, 'Empty')`);
+    await execSql(sql`insert into courses (owner_id, id, title) values (${TEST_OWNER}, ${empty}, 'Empty')`);
     const { lectures: none, ...emptyRollup } = await json(await call(`/courses/${empty}/progress`));
     expect(none).toEqual([]);
     expect(await json(await call(`/courses/${empty}/progress?include_lectures=false`))).toEqual(emptyRollup);

@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ankiHeaderLines, EXPORT_FORMATS, JSON_EXPORT_FORMAT } from "../../src/domain/exports/index.ts";
-import { call, json, uid } from "../support/http.ts";
+import { call, json, TEST_PREFIX, uid } from "../support/http.ts";
 import { post, transcribedLecture } from "../support/lectures.ts";
 
 const INLINE = { PLC_INLINE_JOBS: "1" };
@@ -64,7 +64,7 @@ describe("GET /exports/{lecture_id}/{export_type} (r2 mode)", () => {
     await transcribedLecture({ courseId: uid("c"), lectureId: other });
     await post(`/lectures/${other}/generate`, {}, INLINE);
     expect((await json(await post(`/lectures/${other}/export`, undefined, INLINE))).status).toBe("completed");
-    await env.BUCKET.delete(`exports/${other}/${other}.md`);
+    await env.BUCKET.delete(`${TEST_PREFIX}exports/${other}/${other}.md`);
     await expectNotFound(`/exports/${other}/markdown`, "Export file missing.");
     expect((await call(`/exports/${other}/pdf`)).status).toBe(200);
   });

@@ -1,6 +1,6 @@
 import { api, ok } from "../support/client.ts";
 import { describe, expect, it } from "vitest";
-import { call, json, uid } from "../support/http.ts";
+import { call, json, TEST_PREFIX, uid } from "../support/http.ts";
 import { ingestOk, post, waitForJob } from "../support/lectures.ts";
 
 const inline = { PLC_INLINE_JOBS: "1" };
@@ -22,7 +22,7 @@ describe("GET /jobs/{id}", () => {
       nextAttemptAt: null,
       replayedFromJobId: null,
     });
-    expect(job.result).toMatchObject({ lectureId, transcriptPath: `r2://pegasus-media/transcripts/${lectureId}.json` });
+    expect(job.result).toMatchObject({ lectureId, transcriptPath: `r2://pegasus-media/${TEST_PREFIX}transcripts/${lectureId}.json` });
     for (const key of ["createdAt", "updatedAt", "startedAt", "finishedAt"]) expect(job[key]).toMatch(/Z$/);
   });
 

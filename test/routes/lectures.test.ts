@@ -2,7 +2,7 @@ import type { ValidationIssue } from "../../src/lib/problem.ts";
 import { api, ok } from "../support/client.ts";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, json, uid } from "../support/http.ts";
+import { call, json, TEST_PREFIX, uid } from "../support/http.ts";
 import hashTables from "../fixtures/lectures/hash-tables.txt?raw";
 import membranes from "../fixtures/lectures/cell-membranes.txt?raw";
 import transport from "../fixtures/lectures/membrane-transport-2.txt?raw";
@@ -13,7 +13,7 @@ import { multipartBody, utf16le, type RawPart } from "../support/multipart.ts";
 const bucket = env.BUCKET as R2Bucket;
 
 async function audioKeys(): Promise<string[]> {
-  const listed = await bucket.list({ prefix: "audio/" });
+  const listed = await bucket.list({ prefix: `${TEST_PREFIX}audio/` });
   return listed.objects.map((o) => o.key);
 }
 
@@ -31,8 +31,8 @@ describe("POST /lectures/ingest", () => {
     const body = await json(res);
     expect(Object.keys(body)).toEqual(["lectureId", "metadataPath", "audioPath"]);
     expect(body.lectureId).toBe(lectureId);
-    expect(body.audioPath).toMatch(/^r2:\/\/pegasus-media\/audio\/[0-9a-f-]{36}\.txt$/);
-    expect(body.metadataPath).toBe(`r2://pegasus-media/metadata/${lectureId}.json`);
+    expect(body.audioPath).toMatch(new RegExp(`^r2://pegasus-media/${TEST_PREFIX}audio/[0-9a-f-]{36}\\.txt$`));
+    expect(body.metadataPath).toBe(`r2://pegasus-media/${TEST_PREFIX}metadata/${lectureId}.json`);
 
     const stored = await bucket.get(body.audioPath.replace("r2://pegasus-media/", ""));
     expect(await stored!.text()).toBe(SHORT_TRANSCRIPT);
@@ -55,7 +55,7 @@ describe("POST /lectures/ingest", () => {
     expect(lecture.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
     expect(await json(await call(`/courses/${courseId}`))).toMatchObject({ id: courseId, title: "Biology 101" });
 
-    const metadata = await bucket.get(`metadata/${lectureId}.json`);
+    const metadata = await bucket.get(`${TEST_PREFIX}metadata/${lectureId}.json`);
     expect(await metadata!.json()).toMatchObject({ id: lectureId, courseId, audioSource: { storagePath: body.audioPath } });
   });
 
@@ -389,7 +389,7 @@ describe("lecture read models after the pipeline (inline mode)", () => {
     const artifacts = await ok(await api.lectures[":lecture_id"].artifacts.$get({ param: { lecture_id: lectureId }, query: {} }));
     expect(Object.keys(artifacts)).toEqual(["lectureId", "artifacts", "artifactRecords", "artifactPaths", "artifactDownloadUrls", "exportRecords", "lecture", "pagination"]);
     expect(artifacts.artifacts.summary?.overview).toBe(artifacts.artifactRecords.find((r) => r.artifact_type === "summary")?.summary_overview);
-    expect(artifacts.artifactPaths.summary).toBe(`r2://pegasus-media/artifacts/${lectureId}/summary.json`);
+    expect(artifacts.artifactPaths.summary).toBe(`r2://pegasus-media/${TEST_PREFIX}artifacts/${lectureId}/summary.json`);
     expect(artifacts.artifactDownloadUrls).toEqual({});
     expect(artifacts.exportRecords.map((r) => r.export_type)).toEqual(["anki", "json", "markdown", "pdf"]);
     expect(artifacts.lecture.id).toBe(lectureId);
@@ -449,7 +449,7 @@ describe("POST /lectures/ingest: re-ingest of an existing lecture", () => {
     const threadsBefore = (await json(await call(`/courses/${courseId}/threads`))).threads;
     expect(threadsBefore.some((t: any) => t.lecture_refs.includes(lectureId))).toBe(true);
     const old = await json(await call(`/lectures/${lectureId}`));
-    for (const prefix of [`transcripts/${lectureId}.json`, `artifacts/${lectureId}/`, `exports/${lectureId}/`])
+    for (const prefix of [`transcripts/${lectureId}.json`, `artifacts/${lectureId}/`, `exports/${lectureId}/`].map((p) => TEST_PREFIX + p))
       expect(await keysUnder(prefix)).not.toEqual([]);
 
     const second = await ingestOk({ courseId, lectureId, file: new Blob([hashTables]), filename: "v2.txt" });
@@ -482,9 +482,9 @@ describe("POST /lectures/ingest: re-ingest of an existing lecture", () => {
 
     // The old objects are gone from storage; the other lecture's are not.
     expect(await bucket.head(old.audio_path.replace("r2://pegasus-media/", ""))).toBeNull();
-    for (const prefix of [`transcripts/${lectureId}.json`, `artifacts/${lectureId}/`, `exports/${lectureId}/`, `exports/${lectureId}.json`])
+    for (const prefix of [`transcripts/${lectureId}.json`, `artifacts/${lectureId}/`, `exports/${lectureId}/`, `exports/${lectureId}.json`].map((p) => TEST_PREFIX + p))
       expect(await keysUnder(prefix)).toEqual([]);
-    expect(await keysUnder(`artifacts/${other}/`)).toHaveLength(5);
+    expect(await keysUnder(`${TEST_PREFIX}artifacts/${other}/`)).toHaveLength(5);
 
     // Generating now finds no transcript instead of the old one; after transcription it uses the new one.
     const generate = await json(await post(`/lectures/${lectureId}/generate`, {}, inline));
@@ -552,7 +552,7 @@ describe("POST /lectures/ingest: re-ingest of an existing lecture", () => {
       const keys: string[] = [];
       let cursor: string | undefined;
       do {
-        const page = await bucket.list({ prefix: "audio/", cursor });
+        const page = await bucket.list({ prefix: `${TEST_PREFIX}audio/`, cursor });
         keys.push(...page.objects.map((o) => o.key).filter((k) => k.endsWith(`.${ext}`)));
         cursor = page.truncated ? page.cursor : undefined;
       } while (cursor);

@@ -2,9 +2,19 @@
  * Calls the Worker's own fetch handler inside workerd, with the test bindings (or overrides).
  */
 import { env, exports } from "cloudflare:workers";
+import { DEFAULT_OWNER } from "../../src/auth/principal.ts";
 import worker from "../../src/index.ts";
 
 export const BASE = "http://pegasus.test";
+
+/** Whose data the tests' default credential (the admin token) reads and writes. */
+export const TEST_OWNER = DEFAULT_OWNER;
+
+/** One of the test owner's lectures, as the database and pipeline modules take it. */
+export const lectureOf = (lectureId: string) => ({ owner: TEST_OWNER, lectureId });
+
+/** Where the test owner's objects live in the bucket (src/pipeline/keys.ts). */
+export const TEST_PREFIX = `owners/${TEST_OWNER}/`;
 
 /** The bootstrap admin token of the test configuration (vitest.config.ts). */
 export const ADMIN_TOKEN = (env as unknown as { PLC_ADMIN_TOKEN: string }).PLC_ADMIN_TOKEN;

@@ -3,6 +3,7 @@
  * batches for the consumer, and raw SQL for setting up states a test needs (a dead consumer).
  */
 import { env } from "cloudflare:workers";
+import { TEST_OWNER } from "./http.ts";
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { createJobOrGetActive, getJob } from "../../src/db/jobs.ts";
@@ -18,6 +19,7 @@ export function testServices(overrides: Record<string, unknown> = {}) {
 export async function queuedJob(lectureId: string, jobType: JobType, params: Record<string, unknown> = {}) {
   const { job } = await createJobOrGetActive(testServices().db, {
     id: crypto.randomUUID(),
+    ownerId: TEST_OWNER,
     lectureId,
     jobType,
     params,
@@ -28,7 +30,7 @@ export async function queuedJob(lectureId: string, jobType: JobType, params: Rec
 }
 
 export function jobRow(id: string) {
-  return getJob(testServices().db, id);
+  return getJob(testServices().db, id, null);
 }
 
 let messageSeq = 0;

@@ -3,7 +3,7 @@
  * body is cut off once its multipart upload is open.
  */
 import { vi } from "vitest";
-import { BASE, uid } from "./http.ts";
+import { BASE, uid, withCredential } from "./http.ts";
 import { execSql, sql } from "./jobs.ts";
 import { multipartHead } from "./multipart.ts";
 
@@ -47,7 +47,7 @@ export function cutOffIngest(lectureId: string, ext: string, fileMiB = 17) {
       controller.error(new Error("client went away"));
     },
   });
-  const request = new Request(`${BASE}/lectures/ingest`, { method: "POST", body, headers: { "content-type": contentType }, duplex: "half" } as RequestInit);
+  const request = new Request(`${BASE}/lectures/ingest`, withCredential({ method: "POST", body, headers: { "content-type": contentType }, duplex: "half" } as RequestInit));
   return { request, opened: () => opened };
 }
 

@@ -12,13 +12,13 @@ import type { Services } from "../../services.ts";
 import { stageJobOut } from "../representations.ts";
 
 /** Null when the course does not exist. */
-export async function courseProgressView(services: Services, courseId: string, includeLectures: boolean) {
+export async function courseProgressView(services: Services, owner: string, courseId: string, includeLectures: boolean) {
   if (!includeLectures) {
-    const { exists, tally } = await getCourseTally(services.db, courseId);
+    const { exists, tally } = await getCourseTally(services.db, owner, courseId);
     if (!exists) return null;
     return { courseId, ...courseRollup({ ...tally, latestActivityAt: toRfc3339(tally.latestActivityAt) }) };
   }
-  const data = await getCourseProgressData(services.db, courseId);
+  const data = await getCourseProgressData(services.db, owner, courseId);
   if (!data.exists) return null;
 
   const jobsByLecture = new Map<string, StageJob[]>();

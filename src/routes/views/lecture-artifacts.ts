@@ -3,6 +3,7 @@
  * artifact objects read side by side (inlined in r2 mode, presigned URLs in s3 mode).
  */
 import { getLectureArtifactsData, type ArtifactFilter } from "../../db/lectures.ts";
+import type { LectureKey } from "../../db/owner.ts";
 import type { PageRequest } from "../../lib/pagination.ts";
 import { pagination } from "../../lib/pagination.ts";
 import type { Services } from "../../services.ts";
@@ -10,9 +11,9 @@ import { readJson } from "../../storage/index.ts";
 import { artifactOut, exportOut, lectureOut, threadOut } from "../representations.ts";
 
 /** Null when the lecture does not exist. */
-export async function lectureArtifactsView(services: Services, lectureId: string, filter: ArtifactFilter, page: PageRequest) {
+export async function lectureArtifactsView(services: Services, key: LectureKey, filter: ArtifactFilter, page: PageRequest) {
   const { db, storage } = services;
-  const data = await getLectureArtifactsData(db, lectureId, filter, page);
+  const data = await getLectureArtifactsData(db, key, filter, page);
   if (!data.lecture) return null;
 
   const artifacts: Record<string, unknown> = {};
@@ -36,7 +37,7 @@ export async function lectureArtifactsView(services: Services, lectureId: string
     artifacts.threads = data.threadRows.map((r) => threadOut(r.thread, { evolution_notes: r.evolution_notes, occurrences: r.occurrences }));
 
   return {
-    lectureId,
+    lectureId: key.lectureId,
     artifacts,
     artifactRecords: data.artifactRows.map(artifactOut),
     artifactPaths,
