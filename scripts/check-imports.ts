@@ -20,7 +20,9 @@ const ALLOWED: Record<string, string[]> = {
   // The job runner gets the stages handed in; it never imports the pipeline.
   jobs: ["domain", "db", "lib", "storage", "services.ts", "config.ts"],
   pipeline: ["domain", "db", "storage", "lib", "jobs", "services.ts", "config.ts"],
-  routes: ["domain", "db", "storage", "lib", "jobs", "pipeline", "services.ts", "readiness.ts", "config.ts", "context.ts"],
+  // Who is calling: credentials in, a principal out.
+  auth: ["domain", "db", "lib", "config.ts", "context.ts", "services.ts"],
+  routes: ["domain", "db", "storage", "lib", "jobs", "pipeline", "auth", "services.ts", "readiness.ts", "config.ts", "context.ts"],
 };
 
 interface Edge {
