@@ -20,7 +20,9 @@ const ALLOWED: Record<string, string[]> = {
   // The job runner gets the stages handed in; it never imports the pipeline.
   jobs: ["domain", "db", "lib", "storage", "services.ts", "config.ts"],
   pipeline: ["domain", "db", "storage", "lib", "jobs", "services.ts", "config.ts"],
-  routes: ["domain", "db", "storage", "lib", "jobs", "pipeline", "services.ts", "readiness.ts", "config.ts", "context.ts"],
+  // Credentials in, a principal out; it never reaches into routes or the pipeline.
+  auth: ["lib", "db", "domain", "config.ts", "context.ts"],
+  routes: ["domain", "db", "storage", "lib", "jobs", "pipeline", "auth", "services.ts", "readiness.ts", "config.ts", "context.ts"],
 };
 
 interface Edge {
