@@ -33,6 +33,12 @@ function project(name: string, include: string[], exclude: string[], bindings: (
             // Tests act with this bootstrap admin credential unless they say otherwise (test/support/http.ts).
             PLC_ADMIN_TOKEN: "test-admin-token-not-a-secret-0123456789",
             PLC_AUTH: "required",
+            // JWTs are checked against the local JWKS server (test/support/jwks-server.ts); tests
+            // publish their keys to it, under their own set names where the key cache matters.
+            AUTH_JWKS_URL: `http://127.0.0.1:${inject("jwksPort")}/jwks/default`,
+            AUTH_ISSUER: "https://issuer.pegasus.test/",
+            AUTH_AUDIENCE: "https://api.pegasus.test",
+            TEST_JWKS_BASE: `http://127.0.0.1:${inject("jwksPort")}`,
             TEST_S3_PORT: String(inject("s3Port")),
             TEST_FAULT_PROXY: `http://127.0.0.1:${inject("faultProxyPort")}`,
             ...bindings((key) => inject(key)),

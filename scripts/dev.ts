@@ -2,7 +2,8 @@
  * `npm run dev`: the whole stack on one machine, offline.
  *   1. the Neon gateway over embedded PGlite (data kept in .data/pglite), or over the PostgreSQL
  *      server in DATABASE_URL when that is set;
- *   2. migrations from drizzle/ applied through the Neon HTTP driver;
+ *   2. migrations from drizzle/ applied through the Neon HTTP driver, and a local admin API key
+ *      for owner "local" made once and kept in .data/dev-token (scripts/dev-token.ts);
  *   3. `wrangler dev` on http://localhost:$PORT (default 8787) with local R2 and Queues;
  *   4. the cron trigger, which `wrangler dev` does not fire: the recovery sweep is requested once a
  *      minute through wrangler's /__scheduled route, so stuck jobs recover as in production.
@@ -11,6 +12,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { ensureDevToken } from "./dev-token.ts";
 import { applyMigrations } from "./migrate.ts";
 import { backendFromEnv, startGateway } from "./neon-gateway.ts";
 
@@ -48,6 +50,18 @@ try {
   console.log("[dev] migrations applied");
 } catch (error) {
   console.error(`[dev] migrations failed: ${(error as Error).message}`);
+  await gateway.close();
+  process.exit(1);
+}
+
+const tokenFile = path.join(".data", "dev-token");
+try {
+  const { key, created } = await ensureDevToken(databaseUrl, gateway.url, tokenFile);
+  console.log(`[dev] ${created ? "created a" : "reusing the"} local API key (admin scope, owner "local"), kept in ${tokenFile}:`);
+  console.log(`[dev]   ${key}`);
+  console.log(`[dev]   curl -H "Authorization: Bearer $(cat ${tokenFile})" http://localhost:${port}/courses`);
+} catch (error) {
+  console.error(`[dev] could not make the local API key: ${(error as Error).message}`);
   await gateway.close();
   process.exit(1);
 }

@@ -13,11 +13,19 @@ interface Parameter {
   schema: { type?: string; enum?: unknown[]; example?: unknown; maximum?: number };
 }
 
+interface BodyField {
+  name: string;
+  type?: string;
+  required: boolean;
+  example?: unknown;
+}
+
 interface Operation {
   method: string;
   path: string;
   parameters: Parameter[];
   bodyFields: string[];
+  body: BodyField[];
 }
 
 async function operations(): Promise<Operation[]> {
@@ -27,11 +35,19 @@ async function operations(): Promise<Operation[]> {
     Object.entries(ops as Record<string, any>).map(([method, op]) => {
       const content = op.requestBody?.content ?? {};
       const body = schemaOf(content["application/json"]?.schema);
+      const required = new Set<string>(body?.required ?? []);
       return {
         method: method.toUpperCase(),
         path,
         parameters: (op.parameters ?? []) as Parameter[],
         bodyFields: Object.keys(body?.properties ?? {}),
+        body: Object.entries(body?.properties ?? {}).map(([name, schema]: [string, any]) => ({
+          name,
+          // 3.1 writes a nullable string as ["string", "null"].
+          type: Array.isArray(schema.type) ? schema.type.find((t: string) => t !== "null") : schema.type,
+          required: required.has(name),
+          example: schema.example,
+        })),
       };
     }),
   );
@@ -39,6 +55,15 @@ async function operations(): Promise<Operation[]> {
 
 /** A well-formed value for a path parameter, so only the parameter under test is wrong. */
 const FILLER = "zz-missing-0";
+
+/** A body with `field` set to `value` and every other required field at its documented example, so only `field` is wrong. */
+function bodyWith(op: Operation, field: string, value: unknown): Record<string, unknown> {
+  const others = op.body.filter((f) => f.required && f.name !== field);
+  for (const f of others) expect(f.example, `${op.method} ${op.path}: required body field ${f.name} needs an example`).toBeDefined();
+  return { ...Object.fromEntries(others.map((f) => [f.name, f.example])), [field]: value };
+}
+
+const JSON_TYPE_OF = (value: unknown) => (Array.isArray(value) ? "array" : value === null ? "null" : typeof value);
 
 function url(op: Operation, pathValues: Record<string, string> = {}, query = ""): string {
   const path = op.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
@@ -128,17 +153,21 @@ describe("hostile input on every route (from /openapi.json)", () => {
     const ops = (await operations()).filter((op) => op.bodyFields.length > 0);
     expect(ops.length).toBeGreaterThanOrEqual(1);
     for (const op of ops) {
-      for (const field of op.bodyFields) {
+      for (const { name: field, type } of op.body) {
         for (const bad of BAD_BODY_STRINGS) {
-          const res = await send(op, url(op), { [field]: bad });
+          const res = await send(op, url(op), bodyWith(op, field, bad));
           expect(res.status, `${op.method} ${op.path} ${field}=${JSON.stringify(bad)}`).toBe(422);
           expect((await json(res)).errors.map((e: ValidationIssue) => e.loc)).toEqual([["body", field]]);
         }
         // A value of the wrong type is reported as such, not as a missing field.
-        for (const [value, received] of [[1, "number"], [true, "boolean"], [["x"], "array"], [{}, "object"]] as const) {
-          const res = await send(op, url(op), { [field]: value });
+        for (const value of [1, true, ["x"], {}, "x"].filter((v) => JSON_TYPE_OF(v) !== (type ?? "string"))) {
+          const res = await send(op, url(op), bodyWith(op, field, value));
+          const received = JSON_TYPE_OF(value);
           expect(res.status, `${op.method} ${op.path} ${field}: ${received}`).toBe(422);
-          expect((await json(res)).errors).toEqual([{ loc: ["body", field], msg: "Input should be a valid string", type: "string_type" }]);
+          const { errors } = await json(res);
+          if (type === undefined || type === "string")
+            expect(errors).toEqual([{ loc: ["body", field], msg: "Input should be a valid string", type: "string_type" }]);
+          else expect(errors.map((e: ValidationIssue) => [e.loc, e.type]), `${op.method} ${op.path} ${field}: ${received}`).toEqual([[["body", field], `${type === "array" ? "list" : type}_type`]]);
         }
       }
     }

@@ -4,6 +4,7 @@ declare module "vitest" {
     openaiPort: number;
     s3Port: number;
     faultProxyPort: number;
+    jwksPort: number;
   }
 }
 
@@ -17,6 +18,11 @@ declare global {
       OPENAI_API_KEY: string;
       TEST_S3_PORT: string;
       TEST_FAULT_PROXY: string;
+      AUTH_JWKS_URL: string;
+      AUTH_ISSUER: string;
+      AUTH_AUDIENCE: string;
+      PLC_ADMIN_TOKEN: string;
+      TEST_JWKS_BASE: string;
     }
   }
 }

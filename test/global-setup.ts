@@ -10,6 +10,7 @@ import { createScratchDatabase } from "./support/scratch-database.ts";
 import { startFakeOpenAI } from "./support/fake-openai.ts";
 import { startS3Server } from "./support/s3-server.ts";
 import { startFaultProxy } from "../scripts/fault-proxy.ts";
+import { startJwksServer } from "./support/jwks-server.ts";
 
 export default async function setup(project: TestProject) {
   const serverUrl = process.env.TEST_DATABASE_URL;
@@ -26,10 +27,13 @@ export default async function setup(project: TestProject) {
   project.provide("openaiPort", openai.port);
   const s3 = await startS3Server();
   project.provide("s3Port", s3.port);
+  const jwks = await startJwksServer();
+  project.provide("jwksPort", jwks.port);
 
   return async () => {
     await openai.close();
     await s3.close();
+    await jwks.close();
     await faults.close();
     await gateway.close();
     await scratch?.drop();

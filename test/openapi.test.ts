@@ -40,6 +40,9 @@ describe("GET /openapi.json", () => {
         "GET /jobs/{job_id}",
         "POST /jobs/{job_id}/replay",
         "GET /exports/{lecture_id}/{export_type}",
+        "POST /api-keys",
+        "GET /api-keys",
+        "DELETE /api-keys/{id}",
       ].sort(),
     );
     // Query parameters are documented with the types clients send.

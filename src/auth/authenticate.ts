@@ -1,10 +1,16 @@
 /**
  * Authentication at the edge: every route but the public ones needs `Authorization: Bearer …`,
  * and the request's principal (owner and scopes) is put on its context for routes and queries.
+ * A credential is, in the order tried: the bootstrap admin token (PLC_ADMIN_TOKEN), an API key
+ * (`plc_…`, looked up by its hash), or a JWT from the identity provider (AUTH_JWKS_URL).
  */
 import { createMiddleware } from "hono/factory";
 import type { AppContext, AppEnv } from "../context.ts";
+import { findApiKeyByHash, touchApiKey } from "../db/api-keys.ts";
 import { ApiError } from "../lib/problem.ts";
+import { toRfc3339 } from "../lib/time.ts";
+import { hashApiKey, isApiKeyCredential, isWellFormedApiKey } from "./api-keys.ts";
+import { InvalidJwt, looksLikeJwt, verifyJwt } from "./jwt.ts";
 import { DEFAULT_OWNER, hasScope, OWNER_PATTERN, SCOPES, type Principal, type Scope } from "./principal.ts";
 
 /** Answered to anyone: liveness, readiness, presets and the API's own description. */
@@ -34,10 +40,55 @@ async function sameSecret(given: string, expected: string): Promise<boolean> {
   return diff === 0;
 }
 
+/** `last_used_at` is written at most this often per key: a busy key costs no write per request. */
+const TOUCH_INTERVAL_SEC = 60;
+
+const isScope = (value: unknown): value is Scope => (SCOPES as readonly unknown[]).includes(value);
+
+/** Work the response need not wait for. Without an execution context (some test harnesses) it still runs, unguarded. */
+function inBackground(c: AppContext, work: Promise<unknown>) {
+  let ctx: { waitUntil(work: Promise<unknown>): void } | undefined;
+  try {
+    ctx = c.executionCtx;
+  } catch {
+    // Hono throws when the request came without an execution context.
+  }
+  ctx?.waitUntil(work);
+}
+
+/** One round trip: the lookup by hash. Recording the use happens after the response. */
+async function principalFromApiKey(c: AppContext, credential: string): Promise<Principal> {
+  const revoked = () => unauthenticated("The API key is not valid or has been revoked.", "invalid_token");
+  if (!isWellFormedApiKey(credential)) throw revoked();
+  const { db } = c.var.services();
+  const key = await findApiKeyByHash(db, await hashApiKey(credential));
+  if (!key) throw revoked();
+  const lastUsed = key.last_used_at === null ? 0 : Date.parse(toRfc3339(key.last_used_at));
+  if (!(Date.now() - lastUsed < TOUCH_INTERVAL_SEC * 1000)) {
+    inBackground(
+      c,
+      touchApiKey(db, key.id, TOUCH_INTERVAL_SEC).catch((error: unknown) =>
+        console.error(JSON.stringify({ level: "warn", msg: "api key last_used_at not recorded", requestId: c.get("requestId"), error: String(error) })),
+      ),
+    );
+  }
+  return { owner: key.owner_id, scopes: key.scopes.filter(isScope), via: "api_key", keyId: key.id };
+}
+
 async function principalFrom(c: AppContext, credential: string): Promise<Principal> {
   const { auth } = c.var.services().config;
   if (auth.adminToken && (await sameSecret(credential, auth.adminToken)))
     return { owner: DEFAULT_OWNER, scopes: ["admin"], via: "admin_token" };
+  if (isApiKeyCredential(credential)) return principalFromApiKey(c, credential);
+  if (looksLikeJwt(credential)) {
+    if (!auth.jwt) throw unauthenticated("JWTs are not accepted: no identity provider is configured.", "invalid_token");
+    try {
+      return { ...(await verifyJwt(credential, auth.jwt)), via: "jwt" };
+    } catch (error) {
+      if (error instanceof InvalidJwt) throw unauthenticated(error.message, "invalid_token");
+      throw error;
+    }
+  }
   throw unauthenticated("The bearer credential is not a known API key or admin token.", "invalid_token");
 }
 

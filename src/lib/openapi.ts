@@ -54,6 +54,7 @@ export const ProblemSchema = z
 export function problemResponses<const S extends readonly number[]>(...statuses: S) {
   const descriptions: Record<number, string> = {
     400: "The request is not acceptable (see `detail`).",
+    403: "The credential's scopes do not allow this (see `detail`).",
     404: "Not found.",
     409: "Conflict with the current state.",
     413: "Body too large (uploads: PLC_MAX_UPLOAD_MB; JSON: 64 KiB).",

@@ -43,6 +43,7 @@ export const PROBLEMS = {
   internal_error: { status: 500, detail: "An unexpected error occurred. Quote the request id when reporting it." },
   database_unavailable: { status: 503, detail: "The database is unavailable right now; try again shortly." },
   storage_unavailable: { status: 503, detail: "File storage is unavailable right now; try again shortly." },
+  identity_provider_unavailable: { status: 503, detail: "The identity provider's keys could not be fetched; try again shortly." },
   transaction_conflict: { status: 503, detail: "The request collided with a concurrent change to the same data; retry it." },
 } as const satisfies Record<string, { status: ContentfulStatusCode; detail: string }>;
 
