@@ -33,10 +33,16 @@ function project(name: string, include: string[], exclude: string[], bindings: (
             // Tests act with this bootstrap admin credential unless they say otherwise (test/support/http.ts).
             PLC_ADMIN_TOKEN: "test-admin-token-not-a-secret-0123456789",
             PLC_AUTH: "required",
+            // Every test acts as one owner from one address: shared budgets would throttle the
+            // suite. test/lib/rate-limit.test.ts turns limiting on for its own requests.
+            PLC_RATE_LIMIT: "off",
             TEST_S3_PORT: String(inject("s3Port")),
             TEST_FAULT_PROXY: `http://127.0.0.1:${inject("faultProxyPort")}`,
             ...bindings((key) => inject(key)),
           },
+          // A small budget with a short window, so tests can use one up and see it come back;
+          // the rate-limit tests swap it in for a production binding (test/lib/rate-limit.test.ts).
+          ratelimits: { TEST_LIMITER: { namespace_id: "73199", simple: { limit: 3, period: 10 } } },
           queueConsumers: {
             "pegasus-jobs": { maxBatchTimeout: 0.05, maxRetries: 10, deadLetterQueue: "pegasus-jobs-dlq" },
             "pegasus-jobs-dlq": { maxBatchTimeout: 0.05 },

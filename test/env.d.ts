@@ -17,6 +17,7 @@ declare global {
       OPENAI_API_KEY: string;
       TEST_S3_PORT: string;
       TEST_FAULT_PROXY: string;
+      TEST_LIMITER: RateLimit;
     }
   }
 }
