@@ -39,10 +39,16 @@ function project(name: string, include: string[], exclude: string[], bindings: (
             AUTH_ISSUER: "https://issuer.pegasus.test/",
             AUTH_AUDIENCE: "https://api.pegasus.test",
             TEST_JWKS_BASE: `http://127.0.0.1:${inject("jwksPort")}`,
+            // Every test acts as one owner from one address: shared budgets would throttle the
+            // suite. test/lib/rate-limit.test.ts turns limiting on for its own requests.
+            PLC_RATE_LIMIT: "off",
             TEST_S3_PORT: String(inject("s3Port")),
             TEST_FAULT_PROXY: `http://127.0.0.1:${inject("faultProxyPort")}`,
             ...bindings((key) => inject(key)),
           },
+          // A small budget with a short window, so tests can use one up and see it come back;
+          // the rate-limit tests swap it in for a production binding (test/lib/rate-limit.test.ts).
+          ratelimits: { TEST_LIMITER: { namespace_id: "73199", simple: { limit: 3, period: 10 } } },
           queueConsumers: {
             "pegasus-jobs": { maxBatchTimeout: 0.05, maxRetries: 10, deadLetterQueue: "pegasus-jobs-dlq" },
             "pegasus-jobs-dlq": { maxBatchTimeout: 0.05 },

@@ -56,6 +56,18 @@ const binding = <T>(check: (value: object) => boolean) =>
 
 const isR2Bucket = (v: object) => "put" in v && "get" in v && "head" in v;
 const isQueue = (v: object) => "send" in v && "sendBatch" in v;
+const isRateLimiter = (v: object) => "limit" in v;
+
+/** A `RATE_LIMIT_*` budget: `<limit>/<period>`, the `simple` entry of its [[ratelimits]] binding. */
+const rateLimitPolicy = optionalText
+  .refine((v) => v === undefined || /^[1-9]\d{0,8}\/(10|60)$/.test(v), {
+    message: "expected <limit>/<period>, the same as its [[ratelimits]] binding's `simple`, with a period of 10 or 60 seconds (e.g. 600/60)",
+  })
+  .transform((v) => {
+    if (v === undefined) return undefined;
+    const [quota, windowSec] = v.split("/").map(Number) as [number, 10 | 60];
+    return { quota, windowSec };
+  });
 
 const rawEnvSchema = z.object({
   DATABASE_URL: z
@@ -106,10 +118,35 @@ const rawEnvSchema = z.object({
   PLC_AUDIO_RETENTION_DAYS: optionalText
     .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1), { message: "expected a whole number of days, at least 1" })
     .transform((v) => (v === undefined ? undefined : Number(v))),
+  PLC_RATE_LIMIT: optionalText
+    .transform((v) => (v ?? "on").toLowerCase())
+    .refine((v) => v === "on" || v === "off", { message: "expected on or off" }),
+  RATE_LIMIT_ANONYMOUS: rateLimitPolicy,
+  RATE_LIMIT_UPLOADS: rateLimitPolicy,
+  RATE_LIMIT_STARTS: rateLimitPolicy,
+  RATE_LIMIT_READS: rateLimitPolicy,
   BUCKET: binding<R2Bucket>(isR2Bucket).optional(),
   JOBS: binding<Queue<JobMessage>>(isQueue).optional(),
   DEAD_LETTERS: binding<Queue<JobMessage>>(isQueue).optional(),
+  ANONYMOUS_LIMITER: binding<RateLimit>(isRateLimiter).optional(),
+  UPLOADS_LIMITER: binding<RateLimit>(isRateLimiter).optional(),
+  STARTS_LIMITER: binding<RateLimit>(isRateLimiter).optional(),
+  READS_LIMITER: binding<RateLimit>(isRateLimiter).optional(),
 });
+
+/**
+ * Request budgets (src/lib/rate-limit.ts): `anonymous` per client address for requests that do
+ * not authenticate; `uploads`, `starts` and `reads` per owner.
+ */
+export const RATE_LIMIT_BUDGETS = ["anonymous", "uploads", "starts", "reads"] as const;
+export type RateLimitBudgetName = (typeof RATE_LIMIT_BUDGETS)[number];
+
+const RATE_LIMIT_SETTINGS = {
+  anonymous: { binding: "ANONYMOUS_LIMITER", policy: "RATE_LIMIT_ANONYMOUS" },
+  uploads: { binding: "UPLOADS_LIMITER", policy: "RATE_LIMIT_UPLOADS" },
+  starts: { binding: "STARTS_LIMITER", policy: "RATE_LIMIT_STARTS" },
+  reads: { binding: "READS_LIMITER", policy: "RATE_LIMIT_READS" },
+} as const satisfies Record<RateLimitBudgetName, { binding: string; policy: string }>;
 
 type RawConfig = z.output<typeof rawEnvSchema>;
 
@@ -124,6 +161,14 @@ export type StorageConfig =
       accessKeyId: string;
       secretAccessKey: string;
     };
+
+export interface RateLimitBudget {
+  /** Cloudflare's counter: it enforces the budget and answers only whether a request fits. */
+  limiter: RateLimit;
+  /** The binding's limit and period, as the RateLimit-Policy header announces them. */
+  quota: number;
+  windowSec: 10 | 60;
+}
 
 export interface Config {
   databaseUrl: string;
@@ -154,6 +199,8 @@ export interface Config {
   };
   /** Raw audio of lectures transcribed longer ago than this is deleted by the sweep (unset: kept). */
   audioRetentionDays?: number;
+  /** The budgets in force: one without its binding (or with PLC_RATE_LIMIT=off) is not limited. */
+  rateLimits: Partial<Record<RateLimitBudgetName, RateLimitBudget>>;
   jobs: {
     maxAttempts: number;
     retryDelaysSec: number[];
@@ -213,6 +260,18 @@ function assemble(raw: RawConfig): ConfigResult {
   }
   if (!raw.PLC_INLINE_JOBS && !raw.JOBS)
     issues.push({ variable: "JOBS", message: "queue binding is missing (required unless PLC_INLINE_JOBS is on)" });
+  const rateLimits: Config["rateLimits"] = {};
+  if (raw.PLC_RATE_LIMIT === "on") {
+    for (const name of RATE_LIMIT_BUDGETS) {
+      const { binding, policy } = RATE_LIMIT_SETTINGS[name];
+      const limiter = raw[binding];
+      const budget = raw[policy];
+      if (!limiter) continue;
+      // The binding cannot be asked for its own limit, and the headers must announce it.
+      if (!budget) issues.push({ variable: policy, message: `is required with the ${binding} binding: its limit and period as <limit>/<period> (e.g. 600/60)` });
+      else rateLimits[name] = { limiter, ...budget };
+    }
+  }
 
   if (issues.length > 0 || !storage) return { ok: false, issues };
   return {
@@ -240,6 +299,7 @@ function assemble(raw: RawConfig): ConfigResult {
         adminToken: raw.PLC_ADMIN_TOKEN,
       },
       audioRetentionDays: raw.PLC_AUDIO_RETENTION_DAYS,
+      rateLimits,
       queue: raw.JOBS,
       deadLetters: raw.DEAD_LETTERS,
       jobs: {

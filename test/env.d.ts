@@ -23,6 +23,7 @@ declare global {
       AUTH_AUDIENCE: string;
       PLC_ADMIN_TOKEN: string;
       TEST_JWKS_BASE: string;
+      TEST_LIMITER: RateLimit;
     }
   }
 }
