@@ -9,9 +9,11 @@ import { parseCorsOrigins } from "./config.ts";
 import type { AppContext, AppEnv } from "./context.ts";
 import { isDatabaseUnavailable, isTransientConflict } from "./db/client.ts";
 import { jsonBodyLimit } from "./lib/json-body.ts";
+import { rateLimitByAddress, rateLimitByOwner } from "./lib/rate-limit.ts";
 import { ApiError, problemResponse, validationProblem } from "./lib/problem.ts";
 import { requestId } from "./lib/request-id.ts";
 import { publicCache, responseHeaders } from "./lib/response-headers.ts";
+import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { courseRoutes } from "./routes/courses.ts";
 import { docsPage } from "./routes/docs.ts";
 import { exportRoutes } from "./routes/exports.ts";
@@ -90,7 +92,9 @@ export function createApp() {
     })(c, next);
   });
   app.use("*", jsonBodyLimit());
+  app.use("*", rateLimitByAddress());
   app.use("*", authenticate());
+  app.use("*", rateLimitByOwner());
 
   // One chain, so the app's type lists every route (what typed clients are built from).
   const api = app
@@ -99,7 +103,8 @@ export function createApp() {
     .route("/", courseRoutes)
     .route("/", lectureRoutes)
     .route("/", jobRoutes)
-    .route("/", exportRoutes);
+    .route("/", exportRoutes)
+    .route("/", apiKeyRoutes);
 
   app.use("/openapi.json", publicCache());
   app.doc31("/openapi.json", {
