@@ -22,9 +22,13 @@ CREATE TABLE "idempotency_keys" (
 );
 --> statement-breakpoint
 CREATE TABLE "object_deletions" (
-	"path" text PRIMARY KEY NOT NULL,
+	"path" text NOT NULL,
+	"not_before" timestamp with time zone DEFAULT now() NOT NULL,
+	"owner_id" text,
+	"lecture_id" text,
 	"attempts" integer DEFAULT 0 NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "object_deletions_path_not_before_pk" PRIMARY KEY("path","not_before")
 );
 --> statement-breakpoint
 -- Rows made before accounts existed belong to the default owner, "local" (see src/auth/principal.ts).
@@ -86,7 +90,7 @@ ALTER TABLE "lectures" ADD COLUMN "audio_expired_at" timestamp with time zone;--
 CREATE UNIQUE INDEX "api_keys_secret_hash_uq" ON "api_keys" USING btree ("secret_hash");--> statement-breakpoint
 CREATE INDEX "api_keys_owner_created_idx" ON "api_keys" USING btree ("owner_id","created_at","id");--> statement-breakpoint
 CREATE INDEX "idempotency_keys_expires_idx" ON "idempotency_keys" USING btree ("expires_at");--> statement-breakpoint
-CREATE INDEX "object_deletions_created_idx" ON "object_deletions" USING btree ("created_at");--> statement-breakpoint
+CREATE INDEX "object_deletions_due_idx" ON "object_deletions" USING btree ("not_before");--> statement-breakpoint
 ALTER TABLE "artifacts" ADD CONSTRAINT "artifacts_lecture_fk" FOREIGN KEY ("owner_id","lecture_id") REFERENCES "public"."lectures"("owner_id","id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "jobs" ADD CONSTRAINT "jobs_lecture_fk" FOREIGN KEY ("owner_id","lecture_id") REFERENCES "public"."lectures"("owner_id","id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "exports" ADD CONSTRAINT "exports_lecture_fk" FOREIGN KEY ("owner_id","lecture_id") REFERENCES "public"."lectures"("owner_id","id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

@@ -7,7 +7,7 @@ import { neon, neonConfig } from "@neondatabase/serverless";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { generateApiKey, hashApiKey, isWellFormedApiKey } from "../src/auth/api-keys.ts";
-import { DEFAULT_OWNER } from "../src/auth/principal.ts";
+import { DEFAULT_OWNER } from "../src/domain/principal.ts";
 
 export async function ensureDevToken(databaseUrl: string, fetchEndpoint: string, file: string): Promise<{ key: string; created: boolean }> {
   neonConfig.fetchEndpoint = fetchEndpoint;

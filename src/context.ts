@@ -3,7 +3,7 @@
  * from wrangler.toml) and what middleware puts on each request's context.
  */
 import type { Context } from "hono";
-import type { Principal } from "./auth/principal.ts";
+import type { Principal } from "./domain/principal.ts";
 import type { Services } from "./services.ts";
 
 export interface AppEnv {

@@ -12,7 +12,7 @@ export default {
   fetch: app.fetch,
   queue: (batch, env, ctx) => handleQueueBatch(batch, env, ctx),
   // Every minute: recover lost jobs, and abort uploads whose request died (src/maintenance.ts).
-  scheduled: (_controller, env, ctx) => {
-    ctx.waitUntil(runMaintenance(env));
+  scheduled: (controller, env, ctx) => {
+    ctx.waitUntil(runMaintenance(env, controller.scheduledTime));
   },
 } satisfies ExportedHandler<Env, JobMessage>;

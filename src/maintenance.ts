@@ -1,10 +1,12 @@
 /**
- * The cron's work, every minute: recover lost jobs and abort abandoned uploads. When nothing was
- * started for a while (src/jobs/activity.ts) it reads one small object and leaves the database
- * alone, so an idle deployment lets its Neon compute scale to zero.
+ * The cron's work, every minute: recover lost jobs, abort abandoned uploads and remove the objects
+ * of deleted data. When nothing was started for a while (src/jobs/activity.ts) it reads one small
+ * object and leaves the database alone, so an idle deployment lets its Neon compute scale to zero;
+ * once a day (RETENTION_AT) it expires old audio all the same.
  */
 import { isIdle, noteActivity } from "./jobs/activity.ts";
 import { runRecoverySweep } from "./jobs/recovery.ts";
+import { purgeDeletedObjects, runRetention } from "./pipeline/deletion.ts";
 import { runUploadSweep } from "./pipeline/uploads.ts";
 import { servicesFromEnv, type Services } from "./services.ts";
 
@@ -12,18 +14,41 @@ export interface MaintenanceResult {
   idle: boolean;
   jobs?: Awaited<ReturnType<typeof runRecoverySweep>>;
   uploads?: Awaited<ReturnType<typeof runUploadSweep>>;
+  objects?: Awaited<ReturnType<typeof purgeDeletedObjects>>;
+  /** Lectures whose audio passed PLC_AUDIO_RETENTION_DAYS (on the daily run). */
+  audioExpired?: number;
 }
 
-export async function runMaintenance(env: object): Promise<MaintenanceResult | undefined> {
+/** The daily retention pass runs at this UTC time, idle deployment or not. */
+const RETENTION_AT = { hour: 3, minute: 30 };
+
+const isRetentionTime = (at: Date) => at.getUTCHours() === RETENTION_AT.hour && at.getUTCMinutes() === RETENTION_AT.minute;
+
+export async function runMaintenance(env: object, scheduledTime = Date.now()): Promise<MaintenanceResult | undefined> {
   let services: Services;
   try {
     services = servicesFromEnv(env);
   } catch {
     return undefined; // misconfigured: already logged
   }
-  if (await isIdle(services.storage)) return { idle: true };
-  const [jobs, uploads] = await Promise.all([runRecoverySweep(services), runUploadSweep(services)]);
+  const audioExpired = isRetentionTime(new Date(scheduledTime))
+    ? await runRetention(services).catch((error) => {
+        console.error(JSON.stringify({ level: "error", msg: "audio retention failed", error: String((error as Error)?.message ?? error) }));
+        return undefined;
+      })
+    : undefined;
+  if (audioExpired) await noteActivity(services.storage, { force: true }); // their objects are to be removed
+  if (await isIdle(services.storage)) return { idle: true, ...(audioExpired !== undefined ? { audioExpired } : {}) };
+  const [jobs, uploads, objects] = await Promise.all([
+    runRecoverySweep(services),
+    runUploadSweep(services),
+    purgeDeletedObjects(services).catch((error) => {
+      console.error(JSON.stringify({ level: "error", msg: "object deletion sweep failed", error: String((error as Error)?.message ?? error) }));
+      return undefined;
+    }),
+  ]);
   // Work still pending (or a sweep that failed): keep sweeping.
-  if (!jobs || !uploads || jobs.active > 0 || uploads.open > 0) await noteActivity(services.storage, { force: true });
-  return { idle: false, jobs, uploads };
+  if (!jobs || !uploads || !objects || jobs.active > 0 || uploads.open > 0 || objects.pending)
+    await noteActivity(services.storage, { force: true });
+  return { idle: false, jobs, uploads, objects, ...(audioExpired !== undefined ? { audioExpired } : {}) };
 }

@@ -43,6 +43,8 @@ describe("GET /openapi.json", () => {
         "POST /api-keys",
         "GET /api-keys",
         "DELETE /api-keys/{id}",
+        "DELETE /courses/{course_id}",
+        "DELETE /lectures/{lecture_id}",
       ].sort(),
     );
     // Query parameters are documented with the types clients send.

@@ -11,7 +11,7 @@ import { ApiError } from "../lib/problem.ts";
 import { toRfc3339 } from "../lib/time.ts";
 import { hashApiKey, isApiKeyCredential, isWellFormedApiKey } from "./api-keys.ts";
 import { InvalidJwt, looksLikeJwt, verifyJwt } from "./jwt.ts";
-import { DEFAULT_OWNER, hasScope, OWNER_PATTERN, SCOPES, type Principal, type Scope } from "./principal.ts";
+import { DEFAULT_OWNER, hasScope, OWNER_PATTERN, SCOPES, type Principal, type Scope } from "../domain/principal.ts";
 
 /** Answered to anyone: liveness, readiness, presets and the API's own description. */
 const PUBLIC = [/^\/health(\/ready)?$/, /^\/presets(\/[^/]*)?$/, /^\/openapi\.json$/, /^\/docs$/];

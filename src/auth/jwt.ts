@@ -4,7 +4,7 @@
  */
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { ApiError } from "../lib/problem.ts";
-import { OWNER_PATTERN, type Scope } from "./principal.ts";
+import { OWNER_PATTERN, type Scope } from "../domain/principal.ts";
 
 export interface JwtSettings {
   jwksUrl: string;

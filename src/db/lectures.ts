@@ -118,7 +118,7 @@ export interface IngestRecord {
 }
 
 /** Namespace of the advisory locks that serialise ingests of one lecture (any constant). */
-const INGEST_LOCK = 0x1ec7;
+export const INGEST_LOCK = 0x1ec7;
 
 /** What a re-ingest replaced: the rows are gone, these objects are referenced by none. */
 export interface ReplacedMaterial {

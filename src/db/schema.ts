@@ -306,16 +306,21 @@ export const idempotencyKeys = pgTable(
 );
 
 /**
- * Stored objects whose rows are gone (a deleted lecture or course) and that are still to be
- * removed from the bucket. Written in the same transaction that deletes the rows, removed once the
- * object is; the sweep retries what a request could not delete.
+ * Stored objects whose rows are gone (a deleted lecture or course, expired audio) and that are
+ * still to be removed from the bucket. Written in the same transaction that deletes the rows,
+ * removed once the object is; the sweep retries what a request could not delete. An entry with a
+ * lecture waits until `not_before` and is dropped instead if that lecture exists again by then:
+ * it catches what a stage still running during the deletion wrote late.
  */
 export const objectDeletions = pgTable(
   "object_deletions",
   {
-    path: text("path").primaryKey(),
+    path: text("path").notNull(),
+    not_before: timestamptz("not_before").notNull().defaultNow(),
+    owner_id: text("owner_id"),
+    lecture_id: text("lecture_id"),
     attempts: integer("attempts").notNull().default(0),
     created_at: createdAt(),
   },
-  (t) => [index("object_deletions_created_idx").on(t.created_at)],
+  (t) => [primaryKey({ columns: [t.path, t.not_before] }), index("object_deletions_due_idx").on(t.not_before)],
 );

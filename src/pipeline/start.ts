@@ -23,7 +23,12 @@ async function requireLecture(services: Services, key: LectureKey): Promise<Lect
 
 export async function startTranscription(services: Services, key: LectureKey, model: string): Promise<StageStarted> {
   const lecture = await requireLecture(services, key);
-  if (!lecture.audio_path) throw new ApiError("audio_not_found");
+  if (!lecture.audio_path)
+    throw lecture.audio_expired_at
+      ? new ApiError("audio_not_found", {
+          detail: "The recording was deleted under the audio retention policy; the transcript and study material are kept.",
+        })
+      : new ApiError("audio_not_found");
   return enqueueJob(services, { ownerId: key.owner, lectureId: lecture.id, jobType: "transcription", params: { model } });
 }
 

@@ -5,7 +5,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { generateApiKey, hashApiKey } from "../auth/api-keys.ts";
 import { jobOwnerScope } from "../auth/authenticate.ts";
-import { hasScope, OWNER_PATTERN, SCOPES, type Principal, type Scope } from "../auth/principal.ts";
+import { hasScope, OWNER_PATTERN, SCOPES, type Principal, type Scope } from "../domain/principal.ts";
 import { createApiKey, deleteApiKey, listApiKeys, type ListedApiKey } from "../db/api-keys.ts";
 import { requireJsonObjectBody } from "../lib/json-body.ts";
 import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { deleteCourseData } from "../pipeline/deletion.ts";
 import { ownerOf } from "../auth/authenticate.ts";
 import { etag } from "hono/etag";
 import { getCourse, listCourseLectures, listCourses, listCourseThreads } from "../db/courses.ts";
@@ -32,6 +33,16 @@ const get = createRoute({
   summary: "One course",
   request: { params: courseParams },
   responses: { 200: jsonContent(CourseSchema, "The course."), ...problemResponses(404) },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/courses/{course_id}",
+  tags,
+  summary: "Delete a course with all its lectures and threads",
+  description: "Everything DELETE /lectures/{lecture_id} removes, for every lecture of the course, and the course's threads. A second DELETE is 404.",
+  request: { params: courseParams },
+  responses: { 204: { description: "Deleted." }, ...problemResponses(404) },
 });
 
 const lectures = createRoute({
@@ -82,6 +93,11 @@ const progress = createRoute({
 });
 
 export const courseRoutes = createRouter()
+  .openapi(remove, async (c) => {
+    const deleted = await deleteCourseData(c.var.services(), ownerOf(c), c.req.valid("param").course_id);
+    if (!deleted) throw new ApiError("course_not_found");
+    return c.body(null, 204);
+  })
   .openapi(list, async (c) => {
     const page = c.req.valid("query");
     const { rows, total } = await listCourses(c.var.services().db, ownerOf(c), page);

@@ -17,6 +17,7 @@ import { pagination } from "../lib/pagination.ts";
 import { optionalId, pageQuery, pathId, safeText } from "../lib/params.ts";
 import { ApiError } from "../lib/problem.ts";
 import { IngestFieldsSchema } from "../pipeline/ingest-form.ts";
+import { deleteLectureData } from "../pipeline/deletion.ts";
 import { ingestLecture } from "../pipeline/ingest.ts";
 import { startExport, startGeneration, startTranscription } from "../pipeline/start.ts";
 import { jobOut, lectureOut, stageJobOut } from "./representations.ts";
@@ -71,6 +72,17 @@ const get = createRoute({
   summary: "One lecture",
   request: { params: lectureParams },
   responses: { 200: jsonContent(LectureSchema, "The lecture."), ...problemResponses(404) },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/lectures/{lecture_id}",
+  tags,
+  summary: "Delete a lecture and everything made from it",
+  description:
+    "Removes the lecture, its recording, transcript, study material, exports, jobs (a running stage writes nothing more) and its place in the course's threads; threads left without a lecture go too. Stored objects are removed right away, or by the next sweep if storage is unavailable. A second DELETE is 404.",
+  request: { params: lectureParams },
+  responses: { 204: { description: "Deleted." }, ...problemResponses(404) },
 });
 
 const transcribe = createRoute({
@@ -219,6 +231,11 @@ router.openAPIRegistry.registerPath({
 });
 // The route chain is kept in one expression, so its type carries every route (typed clients).
 export const lectureRoutes = router
+  .openapi(remove, async (c) => {
+    const deleted = await deleteLectureData(c.var.services(), lectureKey(c, c.req.valid("param").lecture_id));
+    if (!deleted) throw new ApiError("lecture_not_found");
+    return c.body(null, 204);
+  })
   .openapi(list, async (c) => {
     const { course_id, limit, offset } = c.req.valid("query");
     const page = { limit, offset };

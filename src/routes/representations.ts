@@ -29,6 +29,7 @@ export const lectureOut = (r: LectureRow) => ({
   content_type: r.content_type,
   size_bytes: r.size_bytes,
   checksum_sha256: r.checksum_sha256,
+  audio_expired_at: r.audio_expired_at ? toRfc3339(r.audio_expired_at) : null,
 });
 
 /** A stage's latest job as progress reads it, timestamps in RFC 3339. */

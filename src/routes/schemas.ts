@@ -40,6 +40,9 @@ export const LectureSchema = z
     content_type: z.string().nullable(),
     size_bytes: z.number().int().nullable(),
     checksum_sha256: z.string().nullable(),
+    audio_expired_at: timestamp.nullable().openapi({
+      description: "When the recording was deleted under the audio retention policy (PLC_AUDIO_RETENTION_DAYS); the transcript and study material stay.",
+    }),
   })
   .openapi("Lecture");
 

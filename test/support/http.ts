@@ -2,7 +2,7 @@
  * Calls the Worker's own fetch handler inside workerd, with the test bindings (or overrides).
  */
 import { env, exports } from "cloudflare:workers";
-import { DEFAULT_OWNER } from "../../src/auth/principal.ts";
+import { DEFAULT_OWNER } from "../../src/domain/principal.ts";
 import worker from "../../src/index.ts";
 
 export const BASE = "http://pegasus.test";
