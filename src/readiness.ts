@@ -51,10 +51,27 @@ function configChecks(issues: ConfigIssue[]): { database: Check; queue: Check; s
 }
 
 
+/** Which credentials this deployment accepts; `required: false` is the open, single-owner mode. */
+export interface AuthReport {
+  required: boolean;
+  credentials: ("jwt" | "api_key" | "admin_token")[];
+  warning?: string;
+}
+
 export interface Readiness {
   status: "ok" | "degraded";
   time: string;
   checks: { database: Check; queue: Check; storage: Check };
+  auth?: AuthReport;
+}
+
+function authReport(config: Config): AuthReport {
+  if (config.auth.mode === "off")
+    return { required: false, credentials: [], warning: "PLC_AUTH=off: every request acts as the one local owner. Never deploy like this." };
+  return {
+    required: true,
+    credentials: [...(config.auth.jwt ? (["jwt"] as const) : []), "api_key", ...(config.auth.adminToken ? (["admin_token"] as const) : [])],
+  };
 }
 
 export async function checkReadiness(env: object): Promise<Readiness> {
@@ -69,5 +86,5 @@ export async function checkReadiness(env: object): Promise<Readiness> {
       })()
     : configChecks(loaded.issues);
   const degraded = Object.values(checks).some((check) => check.status === "error");
-  return { status: degraded ? "degraded" : "ok", time: nowRfc3339(), checks };
+  return { status: degraded ? "degraded" : "ok", time: nowRfc3339(), checks, ...(loaded.ok ? { auth: authReport(loaded.config) } : {}) };
 }

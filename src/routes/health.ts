@@ -15,6 +15,14 @@ const ReadinessSchema = z
     status: z.enum(["ok", "degraded"]),
     time: z.string(),
     checks: z.object({ database: CheckSchema, queue: CheckSchema, storage: CheckSchema }),
+    auth: z
+      .object({
+        required: z.boolean(),
+        credentials: z.array(z.enum(["jwt", "api_key", "admin_token"])),
+        warning: z.string().optional(),
+      })
+      .optional()
+      .openapi({ description: "The credentials this deployment accepts. `required: false` (PLC_AUTH=off) is the open single-owner mode." }),
   })
   .openapi("Readiness");
 

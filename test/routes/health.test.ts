@@ -22,6 +22,13 @@ describe("GET /health/ready", () => {
     expect(res.status).toBe(200);
   });
 
+  it("says which credentials are accepted, and warns when authentication is off", async () => {
+    expect((await json(await call("/health/ready"))).auth).toEqual({ required: true, credentials: ["jwt", "api_key", "admin_token"] });
+    const open = await json(await callWith({ PLC_AUTH: "off" }, "/health/ready"));
+    expect(open.auth).toMatchObject({ required: false, credentials: [], warning: expect.stringMatching(/PLC_AUTH=off/) });
+    expect(open.status).toBe("ok");
+  });
+
   it("skips the queue in inline mode", async () => {
     const res = await callWith({ PLC_INLINE_JOBS: "Yes" }, "/health/ready");
     expect(res.status).toBe(200);
