@@ -107,8 +107,16 @@ export function createApp() {
     .route("/", apiKeyRoutes);
 
   app.use("/openapi.json", publicCache());
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description:
+      "A JWT from the app's identity provider (its `sub` is the owner), an API key (`plc_…`, from POST /api-keys), or the bootstrap admin token.",
+  });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
+    // Every operation needs a credential unless it says otherwise (health, presets).
+    security: [{ bearerAuth: [] }],
     info: {
       title: "Pegasus Lecture Copilot API",
       version: "1.0.0",

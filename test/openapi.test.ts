@@ -63,6 +63,15 @@ describe("GET /openapi.json", () => {
     expect(form.properties.audio).toMatchObject({ type: "string", format: "binary" });
   });
 
+  it("declares the bearer scheme for every operation but health and presets", async () => {
+    const doc = await json(await call("/openapi.json"));
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+    expect(doc.security).toEqual([{ bearerAuth: [] }]);
+    for (const [path, operations] of Object.entries<Record<string, { security?: unknown[] }>>(doc.paths))
+      for (const operation of Object.values(operations))
+        expect(operation.security, path).toEqual(/^\/(health|presets)/.test(path) ? [] : undefined);
+  });
+
   it("lists every problem code clients may branch on", async () => {
     const doc = await json(await call("/openapi.json"));
     const code = doc.components.schemas.Problem.properties.code;

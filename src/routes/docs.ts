@@ -12,7 +12,8 @@ const SCALAR_INTEGRITY = "sha384-oH1C0RwqcwbVXkC+r8A+4qRoyEUQdtxAzOwumkxZtQBBcsy
 
 export function docsPage(openapiUrl: string): string {
   // JSON.stringify, with "<" escaped, keeps the URL from ending the inline script.
-  const config = JSON.stringify({ url: openapiUrl }).replace(/</g, "\\u003c");
+  // The bearer scheme is offered for a token to be pasted and sent with "Try it".
+  const config = JSON.stringify({ url: openapiUrl, authentication: { preferredSecurityScheme: "bearerAuth" } }).replace(/</g, "\\u003c");
   return `<!doctype html>
 <html lang="en">
   <head>

@@ -30,6 +30,7 @@ const liveness = createRoute({
   method: "get",
   path: "/health",
   tags: ["health"],
+  security: [],
   summary: "Liveness: the Worker answers",
   responses: {
     200: jsonContent(z.object({ status: z.literal("ok"), time: z.string() }).openapi("Health"), "Alive."),
@@ -40,6 +41,7 @@ const readiness = createRoute({
   method: "get",
   path: "/health/ready",
   tags: ["health"],
+  security: [],
   summary: "Readiness: database (and schema version), queue binding and storage",
   responses: {
     200: jsonContent(ReadinessSchema, "Every dependency is usable."),
