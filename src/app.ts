@@ -8,6 +8,8 @@ import { authenticate } from "./auth/authenticate.ts";
 import { parseCorsOrigins } from "./config.ts";
 import type { AppContext, AppEnv } from "./context.ts";
 import { isDatabaseUnavailable, isTransientConflict } from "./db/client.ts";
+import { idempotencyStore } from "./db/idempotency.ts";
+import { idempotency } from "./lib/idempotency.ts";
 import { jsonBodyLimit } from "./lib/json-body.ts";
 import { rateLimitByAddress, rateLimitByOwner } from "./lib/rate-limit.ts";
 import { ApiError, problemResponse, validationProblem } from "./lib/problem.ts";
@@ -95,6 +97,7 @@ export function createApp() {
   app.use("*", rateLimitByAddress());
   app.use("*", authenticate());
   app.use("*", rateLimitByOwner());
+  app.use("*", idempotency(idempotencyStore));
 
   // One chain, so the app's type lists every route (what typed clients are built from).
   const api = app

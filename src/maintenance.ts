@@ -4,6 +4,7 @@
  * object and leaves the database alone, so an idle deployment lets its Neon compute scale to zero;
  * once a day (RETENTION_AT) it expires old audio all the same.
  */
+import { sweepIdempotencyKeys } from "./db/idempotency.ts";
 import { isIdle, noteActivity } from "./jobs/activity.ts";
 import { runRecoverySweep } from "./jobs/recovery.ts";
 import { purgeDeletedObjects, runRetention } from "./pipeline/deletion.ts";
@@ -17,6 +18,8 @@ export interface MaintenanceResult {
   objects?: Awaited<ReturnType<typeof purgeDeletedObjects>>;
   /** Lectures whose audio passed PLC_AUDIO_RETENTION_DAYS (on the daily run). */
   audioExpired?: number;
+  /** Expired Idempotency-Key records deleted (undefined: the sweep failed). */
+  idempotencyKeys?: number;
 }
 
 /** The daily retention pass runs at this UTC time, idle deployment or not. */
@@ -39,16 +42,18 @@ export async function runMaintenance(env: object, scheduledTime = Date.now()): P
     : undefined;
   if (audioExpired) await noteActivity(services.storage, { force: true }); // their objects are to be removed
   if (await isIdle(services.storage)) return { idle: true, ...(audioExpired !== undefined ? { audioExpired } : {}) };
-  const [jobs, uploads, objects] = await Promise.all([
+  const [jobs, uploads, objects, idempotencyKeys] = await Promise.all([
     runRecoverySweep(services),
     runUploadSweep(services),
     purgeDeletedObjects(services).catch((error) => {
       console.error(JSON.stringify({ level: "error", msg: "object deletion sweep failed", error: String((error as Error)?.message ?? error) }));
       return undefined;
     }),
+    // Claims ignore expired keys anyway: a failed sweep waits for the next run.
+    sweepIdempotencyKeys(services.db).catch(() => undefined),
   ]);
   // Work still pending (or a sweep that failed): keep sweeping.
   if (!jobs || !uploads || !objects || jobs.active > 0 || uploads.open > 0 || objects.pending)
     await noteActivity(services.storage, { force: true });
-  return { idle: false, jobs, uploads, objects, ...(audioExpired !== undefined ? { audioExpired } : {}) };
+  return { idle: false, jobs, uploads, objects, idempotencyKeys, ...(audioExpired !== undefined ? { audioExpired } : {}) };
 }

@@ -2,8 +2,9 @@
  * Shared pieces for declaring routes: every router validates with zod and documents itself from
  * the same schemas; failures become the 422 problem.
  */
-import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z, type RouteConfig } from "@hono/zod-openapi";
 import type { AppEnv } from "../context.ts";
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_TTL_SEC, REPLAYED_HEADER } from "./idempotency.ts";
 import { PROBLEM_CODES, PROBLEMS, problemResponse, validationProblem, type ProblemCode } from "./problem.ts";
 import { toValidationIssues } from "./validation.ts";
 
@@ -13,7 +14,7 @@ function notFoundCode(message: string | undefined): ProblemCode {
 }
 
 export function createRouter() {
-  return new OpenAPIHono<AppEnv>({
+  const router = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (result.success) return;
       // A path that breaks its parameter's pattern names nothing that can exist: the resource's
@@ -24,6 +25,12 @@ export function createRouter() {
       return validationProblem(c, toValidationIssues(result.error, result.target, input));
     },
   });
+  // Every POST takes an Idempotency-Key (src/lib/idempotency.ts, a middleware for all routes): the
+  // description says so on each, whether declared with createRoute or registered by hand.
+  const registry = router.openAPIRegistry;
+  const registerPath = registry.registerPath.bind(registry);
+  registry.registerPath = (route) => registerPath(route.method === "post" ? withIdempotencyKey(route) : route);
+  return router;
 }
 
 export const ProblemSchema = z
@@ -74,3 +81,35 @@ export const jsonContent = <T extends z.ZodType>(schema: T, description: string)
   content: { "application/json": { schema } },
   description,
 });
+
+/**
+ * A POST's description with the Idempotency-Key header, the `Idempotent-Replayed` header on its
+ * successful answers, and the 409 and 422 the key can cause. A copy for the document only: the
+ * route's validators are built from the original (the middleware validates the header itself).
+ */
+export function withIdempotencyKey(route: RouteConfig): RouteConfig {
+  const responses = { ...route.responses };
+  for (const [status, response] of Object.entries(responses)) {
+    // A response whose headers are declared as a zod schema keeps them as they are.
+    if (!status.startsWith("2") || "$ref" in response || response.headers instanceof z.ZodType) continue;
+    responses[status] = { ...response, headers: { ...response.headers, [REPLAYED_HEADER]: REPLAYED_RESPONSE_HEADER } };
+  }
+  for (const [status, problem] of Object.entries(problemResponses(409, 422))) responses[status] ??= problem;
+  // The parameter list is typed per OpenAPI version (3.0, 3.1, 3.2); this one is valid in each.
+  const parameters = [...(route.parameters ?? []), IDEMPOTENCY_KEY_PARAMETER] as RouteConfig["parameters"];
+  return { ...route, parameters, responses };
+}
+
+const IDEMPOTENCY_KEY_PARAMETER = {
+  name: IDEMPOTENCY_KEY_HEADER,
+  in: "header" as const,
+  required: false,
+  description: `Makes the request safe to retry (IETF httpapi Idempotency-Key draft). The first answer to a key (per owner) is kept for ${IDEMPOTENCY_TTL_SEC / 3600} h and replayed to a retry of the same request with \`${REPLAYED_HEADER}: true\`, without doing the work again; server errors (5xx) are not kept. The same key with another method, path, query or body is a 422 \`idempotency_key_reused\`; a retry while the first request is still being handled is a 409 \`idempotency_key_in_flight\` with \`Retry-After\`. A quoted string (Structured Field) or a bare token, 1 to 255 printable ASCII characters. Uploads (multipart) are identified by their size rather than their bytes: a retry must resend the same body, with Content-Length.`,
+  schema: { type: "string" as const, minLength: 1 },
+  example: '"8e03978e-40d5-43e8-bc93-6894a57f9324"',
+};
+
+const REPLAYED_RESPONSE_HEADER = {
+  description: "`true` when this is the kept answer to an earlier request with the same Idempotency-Key.",
+  schema: { type: "string" as const, enum: ["true"] },
+};
