@@ -68,8 +68,11 @@ describe("GET /openapi.json", () => {
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
     expect(doc.security).toEqual([{ bearerAuth: [] }]);
     for (const [path, operations] of Object.entries<Record<string, { security?: unknown[] }>>(doc.paths))
-      for (const operation of Object.values(operations))
-        expect(operation.security, path).toEqual(/^\/(health|presets)/.test(path) ? [] : undefined);
+      for (const operation of Object.values(operations) as { security?: unknown[]; responses: Record<string, unknown> }[]) {
+        const open = /^\/(health|presets)/.test(path);
+        expect(operation.security, path).toEqual(open ? [] : undefined);
+        for (const status of ["401", "403", "429"]) expect(status in operation.responses, `${path} ${status}`).toBe(!open);
+      }
   });
 
   it("lists every problem code clients may branch on", async () => {

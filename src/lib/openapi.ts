@@ -29,7 +29,7 @@ export function createRouter() {
   // description says so on each, whether declared with createRoute or registered by hand.
   const registry = router.openAPIRegistry;
   const registerPath = registry.registerPath.bind(registry);
-  registry.registerPath = (route) => registerPath(route.method === "post" ? withIdempotencyKey(route) : route);
+  registry.registerPath = (route) => registerPath(withAccessResponses(route.method === "post" ? withIdempotencyKey(route) : route));
   return router;
 }
 
@@ -61,6 +61,8 @@ export const ProblemSchema = z
 export function problemResponses<const S extends readonly number[]>(...statuses: S) {
   const descriptions: Record<number, string> = {
     400: "The request is not acceptable (see `detail`).",
+    401: "No credential, or one that is not valid (see `detail` and `WWW-Authenticate`).",
+    429: "Over a rate-limit budget: retry after `Retry-After` seconds (see the `RateLimit` header).",
     403: "The credential's scopes do not allow this (see `detail`).",
     404: "Not found.",
     409: "Conflict with the current state.",
@@ -81,6 +83,17 @@ export const jsonContent = <T extends z.ZodType>(schema: T, description: string)
   content: { "application/json": { schema } },
   description,
 });
+
+/**
+ * What any operation needing a credential can answer: 401 without a valid one, 403 when its scopes
+ * fall short, 429 over a rate-limit budget; a route that needs none declares `security: []`.
+ */
+function withAccessResponses(route: RouteConfig): RouteConfig {
+  if (Array.isArray(route.security) && route.security.length === 0) return route;
+  const responses = { ...route.responses };
+  for (const [status, problem] of Object.entries(problemResponses(401, 403, 429))) responses[status] ??= problem;
+  return { ...route, responses };
+}
 
 /**
  * A POST's description with the Idempotency-Key header, the `Idempotent-Replayed` header on its
