@@ -24,6 +24,8 @@ export interface IngestOptions {
   file?: Blob | null;
   filename?: string;
   overrides?: Record<string, unknown>;
+  /** Sent with the upload, e.g. another credential (`Authorization: Bearer …`); the admin token otherwise. */
+  headers?: HeadersInit;
 }
 
 export function ingestForm(o: IngestOptions): FormData {
@@ -40,7 +42,7 @@ export function ingestForm(o: IngestOptions): FormData {
 }
 
 export function ingest(o: IngestOptions): Promise<Response> {
-  const init = { method: "POST", body: ingestForm(o) };
+  const init: RequestInit = { method: "POST", body: ingestForm(o), ...(o.headers === undefined ? {} : { headers: o.headers }) };
   return o.overrides ? callWith(o.overrides, "/lectures/ingest", init) : call("/lectures/ingest", init);
 }
 
@@ -50,11 +52,11 @@ export async function ingestOk(o: IngestOptions) {
   return json(res);
 }
 
-export function post(path: string, body?: unknown, overrides?: Record<string, unknown>) {
-  const init: RequestInit = {
-    method: "POST",
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-  };
+/** `headers` are sent too, e.g. another credential (`Authorization: Bearer …`); the admin token otherwise. */
+export function post(path: string, body?: unknown, overrides?: Record<string, unknown>, headers?: HeadersInit) {
+  const sent = new Headers(headers);
+  if (body !== undefined && !sent.has("content-type")) sent.set("content-type", "application/json");
+  const init: RequestInit = { method: "POST", headers: sent, ...(body === undefined ? {} : { body: JSON.stringify(body) }) };
   return overrides ? callWith(overrides, path, init) : call(path, init);
 }
 
