@@ -567,11 +567,44 @@ describe("two owners, one lecture id: B's upload of A's lecture_id and course_id
 });
 
 // ---------------------------------------------------------------------------------------------
-// DELETE /lectures/{id} and DELETE /courses/{id}: TO BE ADDED with those routes (another change is
-// adding them). When they exist, test here that B's DELETE of A's lecture and of A's course is the
-// 404 of a missing id and removes nothing (snapshot(A, …) and storedObjects(A.owner) unchanged),
-// that A's own DELETE works, and that an admin acting as A may delete them.
-describe("DELETE routes for lectures and courses (not yet in the API)", () => {
-  it.todo("B's DELETE /lectures/{A's lecture} is the 404 of a missing lecture and deletes nothing");
-  it.todo("B's DELETE /courses/{A's course} is the 404 of a missing course and deletes nothing");
+// Deletion: B cannot delete A's data (the 404 of a missing id, nothing removed); an admin acting
+// as A can; A's own DELETE removes A's data and leaves B's, even under the same ids. Last, as it
+// removes A's fixture.
+describe("DELETE /lectures/{id} and /courses/{id} across owners", () => {
+  const remove = (who: Actor, path: string) => request(who, "DELETE", path);
+
+  it("B's DELETE of A's lecture or course is the 404 of a missing one and removes nothing", async () => {
+    const before = await snapshot(A, a.course, a.lecture);
+    const objects = await storedObjects(A.owner);
+    const missing = missingIds();
+    await expectLikeMissing((path) => remove(B, path), `/lectures/${a.lecture}`, `/lectures/${missing.lecture}`, "lecture_not_found", "B DELETE");
+    await expectLikeMissing((path) => remove(B, path), `/courses/${a.course}`, `/courses/${missing.course}`, "course_not_found", "B DELETE");
+    expect(await snapshot(A, a.course, a.lecture)).toEqual(before);
+    expect(await storedObjects(A.owner)).toEqual(objects);
+  });
+
+  it("a read-scope key of A cannot delete; an admin acting as A can, and then it is gone for A", async () => {
+    const created = await postAs(A, "/api-keys", { name: "viewer", scopes: ["read"] });
+    expect(created.status).toBe(201);
+    const viewer = actor("A's read key", A.owner, { Authorization: `Bearer ${(await body(created)).key}` });
+    expect((await remove(viewer, `/lectures/${a.lecture}`)).status).toBe(403);
+
+    const lectureId = uid("lec-a-del");
+    await ingestOkAs(A, { courseId: a.course, lectureId, file: new Blob([membranes]), filename: "membranes.txt" });
+    expect((await remove(actingAs(A.owner), `/lectures/${lectureId}`)).status).toBe(204);
+    expect((await get(A, `/lectures/${lectureId}`)).status).toBe(404);
+  });
+
+  it("A deletes A's course: A's objects are gone, B's data under its own ids is untouched", async () => {
+    const bLecture = await read(B, `/lectures/${b.lecture}`);
+    const bObjects = await storedObjects(B.owner);
+    expect(Object.keys(await storedObjects(A.owner)).length).toBeGreaterThan(0);
+    expect((await remove(A, `/courses/${a.course}`)).status).toBe(204);
+    expect((await get(A, `/lectures/${a.lecture}`)).status).toBe(404);
+    expect((await get(A, `/courses/${a.course}`)).status).toBe(404);
+    expect(Object.keys(await storedObjects(A.owner)).filter((key) => key.includes(a.lecture))).toEqual([]);
+    expect(await storedObjects(B.owner)).toEqual(bObjects);
+    expect(await read(B, `/lectures/${b.lecture}`)).toEqual(bLecture);
+    expect((await remove(A, `/courses/${a.course}`)).status).toBe(404);
+  });
 });
