@@ -10,6 +10,8 @@
  *      after the restart (target 0);
  *   4. uploads cut off after 16 MiB: bytes left in the bucket and multipart uploads left open
  *      (target 0).
+ * Authentication is required as deployed: every request carries the run's generated admin token
+ * (campaign 1 also sends missing and malformed credentials); rate limits are off (local-stack.ts).
  * Settings: CHAOS_DATABASE_URL (a PostgreSQL server; default embedded PGlite), CHAOS_OUTAGE_SEC,
  * CHAOS_LECTURES (10), CHAOS_WRANGLER_LOG (a file for wrangler's whole output).
  */
@@ -20,7 +22,7 @@ import path from "node:path";
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { table } from "./bench/report.ts";
 import { startFaultProxy } from "./fault-proxy.ts";
-import { lineLogger, onCleanup, root, runCleanups, sleep, startDatabase, startWorker, type LocalWorker } from "./local-stack.ts";
+import { accountVars, bearer, lineLogger, onCleanup, root, runCleanups, sleep, startDatabase, startWorker, type LocalWorker } from "./local-stack.ts";
 
 process.chdir(root);
 const OUTAGE_SEC = Number(process.env.CHAOS_OUTAGE_SEC ?? 30);
@@ -35,7 +37,13 @@ let proxyUrl = "";
 let databaseUrl = "";
 const findings: string[] = [];
 
-const api = (pathname: string, init: RequestInit = {}) => fetch(base + pathname, { ...init, signal: AbortSignal.timeout(60_000) });
+/** With the run's admin token, unless the request names its own Authorization (or none: `authorization: ""`). */
+function api(pathname: string, init: RequestInit = {}) {
+  const headers = new Headers(init.headers);
+  if (!headers.has("authorization")) headers.set("authorization", bearer());
+  else if (headers.get("authorization") === "") headers.delete("authorization");
+  return fetch(base + pathname, { ...init, headers, signal: AbortSignal.timeout(60_000) });
+}
 
 /** Like a phone app: a 503 is retried after its Retry-After. */
 async function request(pathname: string, init: RequestInit = {}): Promise<Response> {
@@ -135,6 +143,13 @@ async function fuzz() {
   cases.push({ method: "POST", path: "/lectures/ingest", body: form(good), headers: { "content-type": "multipart/form-data" } });
   cases.push({ method: "POST", path: "/lectures/ingest", body: "{}", headers: { "content-type": "application/json" } });
   cases.push({ method: "POST", path: "/lectures/ingest", body: form(good, false), headers: multipart });
+  // Credentials that are missing or malformed: 401 problems, never 5xx.
+  const jwtPart = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  for (const authorization of ["", "Bearer", "Bearer ", "Basic Zm9vOmJhcg==", "Bearer plc_", `Bearer plc_${"A".repeat(43)}`, `Bearer plc_${"%".repeat(43)}`,
+    "Bearer a.b.c", `Bearer ${jwtPart({ alg: "none" })}.${jwtPart({ sub: "local" })}.`, `Bearer ${jwtPart({ alg: "RS256", kid: "x" })}.${jwtPart({ sub: "local" })}.sig`,
+    `Bearer ${"x".repeat(8000)}`, "Bearer a b"])
+    for (const [method, path] of [["GET", "/courses"], ["POST", "/lectures/chaos-0-lec-0/transcribe"], ["POST", "/api-keys"]] as const)
+      cases.push({ method, path, headers: { authorization } });
 
   const statuses = new Map<number, number>();
   const serverErrors: string[] = [];
@@ -210,7 +225,7 @@ function cutUpload(lectureId: string, cutAfter: number, declared: number): Promi
   const boundary = "cutboundary";
   const head = `--${boundary}\r\ncontent-disposition: form-data; name="course_id"\r\n\r\nchaos-cut\r\n--${boundary}\r\ncontent-disposition: form-data; name="lecture_id"\r\n\r\n${lectureId}\r\n--${boundary}\r\ncontent-disposition: form-data; name="preset_id"\r\n\r\nexam-mode\r\n--${boundary}\r\ncontent-disposition: form-data; name="title"\r\n\r\nCut\r\n--${boundary}\r\ncontent-disposition: form-data; name="audio"; filename="cut.m4a"\r\ncontent-type: audio/mp4\r\n\r\n`;
   return new Promise((resolve) => {
-    const req = http.request(`${base}/lectures/ingest`, { method: "POST", headers: { "content-type": `multipart/form-data; boundary=${boundary}`, "content-length": String(declared) } });
+    const req = http.request(`${base}/lectures/ingest`, { method: "POST", headers: { "content-type": `multipart/form-data; boundary=${boundary}`, "content-length": String(declared), authorization: bearer() } });
     req.on("error", () => resolve());
     req.on("response", () => resolve());
     req.on("close", () => resolve());
@@ -256,7 +271,7 @@ try {
   proxyUrl = `http://127.0.0.1:${proxy.port}`;
   worker = await startWorker({
     tmp,
-    vars: { DATABASE_URL: databaseUrl, NEON_FETCH_ENDPOINT: `${proxyUrl}/sql`, PLC_INLINE_JOBS: "0", PLC_MAX_UPLOAD_MB: "64", OPENAI_API_KEY: "" },
+    vars: { DATABASE_URL: databaseUrl, NEON_FETCH_ENDPOINT: `${proxyUrl}/sql`, PLC_INLINE_JOBS: "0", PLC_MAX_UPLOAD_MB: "64", OPENAI_API_KEY: "", ...accountVars },
     extraArgs: ["--test-scheduled"],
     onLine: lineLogger(process.env.CHAOS_WRANGLER_LOG),
   });

@@ -5,6 +5,7 @@
  * own cleanup; `runCleanups` undoes everything in reverse order.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -117,12 +118,31 @@ export async function startDatabase(serverUrl: string | undefined, label: string
   return { gateway, databaseUrl, description: serverUrl ? `scratch database on ${new URL(serverUrl).host}` : "in-memory PGlite" };
 }
 
+/**
+ * How a bench or campaign Worker is run with accounts: authentication required, as deployed, with
+ * a bootstrap admin token made afresh for this run (owner "local", admin scope), which the run's
+ * own clients send as `Authorization: Bearer <token>` (see `bearer`).
+ */
+export const adminToken = randomBytes(32).toString("base64url");
+export const bearer = (credential = adminToken) => `Bearer ${credential}`;
+export const accountVars = {
+  PLC_AUTH: "required",
+  PLC_ADMIN_TOKEN: adminToken,
+  // Rate limits off: a load test is one owner from one address, so every request would spend the
+  // same owner's budgets (10 uploads a minute against the bench's 100-lecture upload, 600 reads a
+  // minute against its bursts) and what got measured would be 429s, not Pegasus. The limiter has
+  // its own tests; here it would only be in the way.
+  PLC_RATE_LIMIT: "off",
+};
+
 export interface LocalWorker {
   base: string;
   /** The current wrangler process (a restart replaces it). */
   process(): ChildProcess;
   /** Kills wrangler dev and its workerd processes at once, as a crash would. */
   crash(): Promise<void>;
+  /** Stops wrangler dev (SIGTERM, then whatever of its tree is left), before the run's cleanup. */
+  stop(): Promise<void>;
   /** Starts wrangler dev again on the same port and state, and waits until it answers. */
   restart(): Promise<number>;
   exitReason(): string;
@@ -218,6 +238,7 @@ export async function startWorker(options: WorkerOptions): Promise<LocalWorker> 
     base,
     process: () => current,
     crash: () => killAll("SIGKILL"),
+    stop: () => killAll("SIGTERM"),
     restart: async () => {
       await portReleased(port);
       current = await spawnWrangler();

@@ -7,8 +7,11 @@
  * Worker's address, the Neon gateway (whose request count is the round-trip meter) and the
  * database URL, set once by `connect` from `start` (setup.ts) and read by importers as live
  * bindings, and what wrangler printed (its last lines, reloads, structured job logs).
+ *
+ * Every request carries the run's admin token (authentication is required, as deployed) unless
+ * it brings an Authorization header of its own.
  */
-import { sleep } from "../local-stack.ts";
+import { bearer, sleep } from "../local-stack.ts";
 import type { Gateway } from "../neon-gateway.ts";
 import { lectureText } from "./lecture-text.ts";
 
@@ -31,8 +34,15 @@ export function wranglerExited(reason: string) {
   wranglerExit = reason;
 }
 
+/** `headers` with the run's admin token added, unless they name a credential already. */
+export function withAuth(headers?: RequestInit["headers"]): Headers {
+  const all = new Headers(headers);
+  if (!all.has("authorization")) all.set("authorization", bearer());
+  return all;
+}
+
 export function api(pathname: string, init: RequestInit = {}, timeoutMs = 60_000): Promise<Response> {
-  return fetch(base + pathname, { ...init, signal: AbortSignal.timeout(timeoutMs) }).catch((error: Error) => {
+  return fetch(base + pathname, { ...init, headers: withAuth(init.headers), signal: AbortSignal.timeout(timeoutMs) }).catch((error: Error) => {
     const why = error.name === "TimeoutError" ? `no answer within ${timeoutMs / 1000} s` : error.message;
     throw new Error(`${init.method ?? "GET"} ${pathname}: ${why}${wranglerExit ? ` (wrangler dev exited: ${wranglerExit})` : ""}`);
   });
@@ -43,8 +53,8 @@ export async function apiJson<T = any>(pathname: string, init: RequestInit = {},
   if (res.status !== expect) throw new Error(`${init.method ?? "GET"} ${pathname}: HTTP ${res.status} (expected ${expect}): ${text.slice(0, 300)}`);
   return JSON.parse(text) as T;
 }
-export const post = (pathname: string, body?: unknown) =>
-  apiJson(pathname, { method: "POST", ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }) });
+export const post = (pathname: string, body?: unknown, expect = 200) =>
+  apiJson(pathname, { method: "POST", ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }) }, expect);
 
 function ingestForm(courseId: string, lectureId: string, text: string): FormData {
   const form = new FormData();

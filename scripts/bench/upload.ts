@@ -9,7 +9,7 @@
 import { createHash, randomFillSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import http from "node:http";
-import { workerdPids } from "../local-stack.ts";
+import { bearer, workerdPids } from "../local-stack.ts";
 import { api, apiJson, base } from "./client.ts";
 import { mib, problems, section, table } from "./report.ts";
 import { LIMIT_MB, UPLOAD_MB } from "./settings.ts";
@@ -37,7 +37,7 @@ function upload(lectureId: string, size: number, declareLength: boolean): Promis
   const head = Object.entries(fields).map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join("") +
     `--${boundary}\r\nContent-Disposition: form-data; name="audio"; filename="recording.mp3"\r\nContent-Type: audio/mpeg\r\n\r\n`;
   const tail = `\r\n--${boundary}--\r\n`;
-  const headers: Record<string, string> = { "content-type": `multipart/form-data; boundary=${boundary}` };
+  const headers: Record<string, string> = { "content-type": `multipart/form-data; boundary=${boundary}`, authorization: bearer() };
   if (declareLength) headers["content-length"] = String(Buffer.byteLength(head) + size + Buffer.byteLength(tail));
   const hash = createHash("sha256");
   const t0 = performance.now();
