@@ -7,7 +7,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
-import { DEFAULT_OWNER } from "../../src/auth/principal.ts";
+import { DEFAULT_OWNER } from "../../src/domain/principal.ts";
 import { onCleanup } from "../local-stack.ts";
 
 export type Alg = "RS256" | "ES256";

@@ -6,7 +6,7 @@
  * run's admin token, with storage paths under its `owners/local/` prefix as the Worker writes them.
  */
 import { neon } from "@neondatabase/serverless";
-import { DEFAULT_OWNER } from "../../src/auth/principal.ts";
+import { DEFAULT_OWNER } from "../../src/domain/principal.ts";
 import { ownerPrefix } from "../../src/pipeline/keys.ts";
 import { apiJson, databaseUrl, ingest, post, waitForJobs } from "./client.ts";
 
