@@ -174,11 +174,14 @@ async function boundedText(response: Response, cap: number): Promise<string | nu
 /**
  * The answer to keep, or null to release the key. Kept: anything but a server error (5xx: the
  * work may not have happened; a retry should do it), a 429, a transient client error
- * (TRANSIENT_PROBLEMS), a non-text body (the row keeps text) or one over MAX_STORED_BODY_BYTES.
+ * (TRANSIENT_PROBLEMS), an answer marked `Cache-Control: no-store`, a non-text body (the row
+ * keeps text) or one over MAX_STORED_BODY_BYTES.
  */
 export async function storableResponse(response: Response): Promise<StoredResponse | null> {
   const { status } = response;
   if (status >= 500 || status === 429) return null;
+  // An answer that must not be stored anywhere (a new API key's secret) is not kept here either.
+  if (/(^|,)\s*no-store\s*(,|$)/i.test(response.headers.get("cache-control") ?? "")) return null;
   const type = (response.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (response.body && !TEXT_TYPE.test(type)) return null;
   const body = await boundedText(response, MAX_STORED_BODY_BYTES);

@@ -142,6 +142,8 @@ export const apiKeyRoutes = createRouter()
       scopes: SCOPES.filter((scope) => body.scopes.includes(scope)),
     });
     const { lastUsedAt: _, ...created } = apiKeyOut(row);
+    // The secret is shown once: no cache may keep it, nor the Idempotency-Key store.
+    c.header("Cache-Control", "no-store");
     return c.json({ ...created, key }, 201);
   })
   .openapi(list, async (c) => {

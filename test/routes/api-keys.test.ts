@@ -61,6 +61,26 @@ describe("POST /api-keys", () => {
     expect(rows[0]!.secret_hash).toBe(await hashApiKey(created.key));
   });
 
+  it("keeps the secret out of every cache and of the Idempotency-Key store: a retry makes a new key", async () => {
+    const idempotencyKey = uid("idem");
+    const send = () =>
+      call("/api-keys", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Idempotency-Key": idempotencyKey },
+        body: JSON.stringify({ name: "retried", scopes: ["read"] }),
+      });
+    const first = await send();
+    expect(first.status).toBe(201);
+    expect(first.headers.get("cache-control")).toBe("no-store");
+    const { key } = await json(first);
+    const { rows } = await servicesFromEnv(env).db.execute(sql`select * from idempotency_keys where key = ${idempotencyKey}`);
+    expect(JSON.stringify(rows)).not.toContain(key.slice(12));
+    const second = await send();
+    expect(second.status).toBe(201);
+    expect(second.headers.get("idempotent-replayed")).toBeNull();
+    expect((await json(second)).key).not.toBe(key);
+  });
+
   it("dedupes scopes and keeps them in order", async () => {
     const created = await createKey(["write", "read", "write"]);
     expect(created.scopes).toEqual(["read", "write"]);
