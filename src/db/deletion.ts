@@ -24,7 +24,9 @@ export interface DeletionPlan {
 /**
  * The objects of the lectures `which` selects: those their rows point at, and the ones derived
  * from their ids, listed for deletion now; the derived ones listed once more for after
- * `lateWritesSec`, unless the lecture exists again by then.
+ * `lateWritesSec`. Every entry but the audio (a key of its own per upload) names its lecture: keys
+ * derived from an id are shared with a lecture created again under that id, whose objects the
+ * sweep must then leave alone.
  */
 function listObjects(db: Db, owner: string, which: SQL, plan: DeletionPlan) {
   const chosen = sql`select ${lectures.id} as id from ${lectures} where ${lectures.owner_id} = ${owner} and ${which}`;
@@ -32,12 +34,15 @@ function listObjects(db: Db, owner: string, which: SQL, plan: DeletionPlan) {
   return [
     db.execute(sql`
       insert into ${objectDeletions} (path)
-      select distinct p from (
-        select l.audio_path as p from ${lectures} l where l.owner_id = ${owner} and l.id in (${chosen})
-        union all select l.transcript_path from ${lectures} l where l.owner_id = ${owner} and l.id in (${chosen})
-        union all select a.storage_path from ${artifacts} a where a.owner_id = ${owner} and a.lecture_id in (${chosen})
-        union all select e.storage_path from ${lectureExports} e where e.owner_id = ${owner} and e.lecture_id in (${chosen})
-        union all select replace(t, ${plan.placeholder}, c.id) from (${chosen}) c, ${templates} t
+      select l.audio_path from ${lectures} l where l.owner_id = ${owner} and l.id in (${chosen}) and l.audio_path is not null
+      on conflict do nothing`),
+    db.execute(sql`
+      insert into ${objectDeletions} (path, owner_id, lecture_id)
+      select distinct p, ${owner}::text, id from (
+        select l.transcript_path as p, l.id from ${lectures} l where l.owner_id = ${owner} and l.id in (${chosen})
+        union all select a.storage_path, a.lecture_id from ${artifacts} a where a.owner_id = ${owner} and a.lecture_id in (${chosen})
+        union all select e.storage_path, e.lecture_id from ${lectureExports} e where e.owner_id = ${owner} and e.lecture_id in (${chosen})
+        union all select replace(t, ${plan.placeholder}, c.id), c.id from (${chosen}) c, ${templates} t
       ) paths where p is not null
       on conflict do nothing`),
     db.execute(sql`

@@ -75,10 +75,19 @@ export async function purgeDeletedObjects(services: Services): Promise<{ deleted
 
 /** Audio is expired at most this many lectures per sweep. */
 const RETENTION_BATCH = 1000;
+/** One daily run expires at most this many batches; the rest wait for the next day. */
+const MAX_RETENTION_ROUNDS = 50;
 
 /** Deletes raw audio past `PLC_AUDIO_RETENTION_DAYS` (transcripts and material stay). */
 export async function runRetention(services: Services): Promise<number> {
   const days = services.config.audioRetentionDays;
   if (days === undefined) return 0;
-  return expireAudio(services.db, days, RETENTION_BATCH);
+  // Batches until none is full, so a day with more lectures due than one batch does not fall behind.
+  let expired = 0;
+  for (let round = 0; round < MAX_RETENTION_ROUNDS; round++) {
+    const n = await expireAudio(services.db, days, RETENTION_BATCH);
+    expired += n;
+    if (n < RETENTION_BATCH) break;
+  }
+  return expired;
 }

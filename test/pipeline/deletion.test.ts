@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { purgeDeletedObjects, runRetention } from "../../src/pipeline/deletion.ts";
 import { pipelineStages } from "../../src/pipeline/index.ts";
-import { call, json, TEST_OWNER, TEST_PREFIX, uid } from "../support/http.ts";
+import { call, callWith, json, TEST_OWNER, TEST_PREFIX, uid } from "../support/http.ts";
 import { execSql, jobRow, sql, testServices } from "../support/jobs.ts";
 import { ingestOk, post } from "../support/lectures.ts";
 
@@ -116,6 +116,30 @@ describe("DELETE /lectures/{id}", () => {
     await sweepLateWrites();
     expect((await objectsOf(lectureId)).sort()).toEqual(before.sort());
     expect((await json(await call(`/lectures/${lectureId}/summary`))).artifactCount).toBe(5);
+  });
+});
+
+describe("deletion while the bucket is unavailable", () => {
+  /** An R2 bucket that is down: every call fails as a network error would. */
+  const fail = () => Promise.reject(new Error("Network connection lost."));
+  const downBucket = { head: fail, get: fail, put: fail, delete: fail, list: fail, createMultipartUpload: fail, resumeMultipartUpload: fail };
+
+  it("rows go at once, objects when the bucket is back; a lecture created again meanwhile keeps its objects", async () => {
+    const courseId = uid("c");
+    const { lectureId, audioKey } = await processedLecture(courseId);
+    const res = await callWith({ BUCKET: downBucket }, `/lectures/${lectureId}`, { method: "DELETE" });
+    expect(res.status).toBe(204);
+    expect(await rowsOf(lectureId)).toBe(0);
+    expect(await env.BUCKET.head(audioKey)).not.toBeNull(); // still there: the bucket refused
+
+    // The student uploads a lecture under the same id before the sweep has run.
+    const again = await processedLecture(courseId, lectureId);
+    const current = (await objectsOf(lectureId)).sort();
+    for (let i = 0; i < 10 && (await purgeDeletedObjects(testServices())).pending; i++) await sweepLateWrites();
+    expect(await env.BUCKET.head(audioKey)).toBeNull(); // the old recording (a key of its own) is gone
+    expect(await env.BUCKET.head(again.audioKey)).not.toBeNull();
+    expect((await objectsOf(lectureId)).sort()).toEqual(current); // shared keys now belong to the new lecture
+    expect((await json(await call(`/lectures/${lectureId}/artifacts`))).artifactRecords).toHaveLength(5);
   });
 });
 
