@@ -107,9 +107,11 @@ const rawEnvSchema = z.object({
     .transform((v) => (v ?? "required").toLowerCase())
     .refine((v) => v === "required" || v === "off", { message: "expected required or off" })
     .transform((v) => v as "required" | "off"),
-  AUTH_JWKS_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s/]+/.test(v), {
-    message: "expected the https URL of the identity provider's JWKS (…/.well-known/jwks.json)",
-  }),
+  // Plain http would let anyone on the path swap the keys and sign tokens: https, but for a local server.
+  AUTH_JWKS_URL: optionalText.refine(
+    (v) => v === undefined || /^https:\/\/[^\s/]+/.test(v) || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/|$)/.test(v),
+    { message: "expected the https URL of the identity provider's JWKS (…/.well-known/jwks.json)" },
+  ),
   AUTH_ISSUER: optionalText,
   AUTH_AUDIENCE: optionalText,
   PLC_ADMIN_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 24, {

@@ -4,7 +4,7 @@
  */
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { ApiError } from "../lib/problem.ts";
-import { OWNER_PATTERN, type Scope } from "../domain/principal.ts";
+import { DEFAULT_OWNER, OWNER_PATTERN, type Scope } from "../domain/principal.ts";
 
 export interface JwtSettings {
   jwksUrl: string;
@@ -136,6 +136,8 @@ export async function verifyJwt(token: string, settings: JwtSettings): Promise<{
   }
   if (typeof payload.sub !== "string" || !OWNER_PATTERN.test(payload.sub))
     throw new InvalidJwt("The token's subject (`sub`) must be 1 to 200 visible ASCII characters.");
+  // The default owner holds the data from before accounts and the admin token's: no user is it.
+  if (payload.sub === DEFAULT_OWNER) throw new InvalidJwt(`The token's subject \`${DEFAULT_OWNER}\` is reserved by this API.`);
   return { owner: payload.sub, scopes: scopesOf(payload) };
 }
 

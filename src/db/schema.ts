@@ -308,9 +308,10 @@ export const idempotencyKeys = pgTable(
 /**
  * Stored objects whose rows are gone (a deleted lecture or course, expired audio) and that are
  * still to be removed from the bucket. Written in the same transaction that deletes the rows,
- * removed once the object is; the sweep retries what a request could not delete. An entry with a
- * lecture waits until `not_before` and is dropped instead if that lecture exists again by then:
- * it catches what a stage still running during the deletion wrote late.
+ * removed once the object is; the sweep retries what a request could not delete. An entry naming
+ * a lecture is dropped instead if that lecture exists again when it comes due (the key is the new
+ * lecture's now); entries with a later `not_before` catch what a stage still running during the
+ * deletion wrote late.
  */
 export const objectDeletions = pgTable(
   "object_deletions",

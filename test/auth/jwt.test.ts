@@ -62,6 +62,16 @@ describe("JWTs from the identity provider", () => {
     await expectRejected(await sign(keys.RS256, { exp: undefined }), "The token lacks the `exp` claim.");
   });
 
+  it("refuses the reserved subject of the data from before accounts", async () => {
+    await expectRejected(await sign(keys.ES256, { sub: "local" }), "The token's subject `local` is reserved by this API.");
+  });
+
+  it("takes its keys only over https (or from this machine): anything else is a configuration error", async () => {
+    const res = await callWith({ AUTH_JWKS_URL: "http://idp.example/.well-known/jwks.json" }, "/courses");
+    expect(res.status).toBe(500);
+    expect((await json(res)).detail).toContain("AUTH_JWKS_URL");
+  });
+
   it("refuses a token signed by another key under a published kid", async () => {
     const impostor = await signingKey("RS256", keys.RS256.kid);
     await expectRejected(await sign(impostor), "The token's signature could not be verified.");
