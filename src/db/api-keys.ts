@@ -51,12 +51,22 @@ export async function listApiKeys(db: Db, owner: string | null, page: PageReques
 }
 
 /** Revokes a key at once. False when there is no such key (or it is another owner's). */
-export async function deleteApiKey(db: Db, owner: string | null, id: string): Promise<boolean> {
-  const gone = await db
-    .delete(apiKeys)
-    .where(and(eq(apiKeys.id, id), ownedBy(owner)))
-    .returning({ id: apiKeys.id });
-  return gone.length > 0;
+/**
+ * Revokes the key: "missing" when the caller has no such key, "admin_key" when it is an admin key
+ * and the caller may not revoke those (only an admin may). One statement.
+ */
+export async function deleteApiKey(db: Db, owner: string | null, id: string, mayRevokeAdmin: boolean): Promise<"deleted" | "missing" | "admin_key"> {
+  const [target] = await db
+    .with(db.$with("gone").as(
+      db.delete(apiKeys)
+        .where(and(eq(apiKeys.id, id), ownedBy(owner), mayRevokeAdmin ? undefined : sql`not (${apiKeys.scopes} @> '["admin"]'::jsonb)`))
+        .returning({ id: apiKeys.id }),
+    ))
+    .select({ found: sql<number>`count(*)::int`, deleted: sql<number>`(select count(*)::int from gone)` })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.id, id), ownedBy(owner)));
+  if (!target || target.found === 0) return "missing";
+  return target.deleted > 0 ? "deleted" : "admin_key";
 }
 
 /** The key a bearer credential hashes to: what authentication needs, nothing more. */

@@ -156,7 +156,9 @@ export const apiKeyRoutes = createRouter()
   })
   .openapi(remove, async (c) => {
     // Another owner's key is a 404, as if it did not exist: key ids are not disclosed across owners.
-    const removed = await deleteApiKey(c.var.services().db, jobOwnerScope(c.get("principal")), c.req.valid("param").id);
-    if (!removed) throw new ApiError("api_key_not_found");
+    const principal = c.get("principal");
+    const outcome = await deleteApiKey(c.var.services().db, jobOwnerScope(principal), c.req.valid("param").id, hasScope(principal, "admin"));
+    if (outcome === "missing") throw new ApiError("api_key_not_found");
+    if (outcome === "admin_key") throw new ApiError("insufficient_scope", { detail: "Only an admin credential may revoke an admin key." });
     return c.body(null, 204);
   });

@@ -170,6 +170,19 @@ describe("scopes", () => {
     expect((await json(res)).detail).toMatch(/`admin`/);
   });
 
+  it("only an admin may revoke an admin key, even one of the caller's own owner", async () => {
+    const owner = uid("owner");
+    const adminKey = await createKey(["admin"], owner);
+    const writer = await createKey(["write"], owner);
+    const refused = await call(`/api-keys/${adminKey.id}`, { method: "DELETE", headers: { Authorization: asKey(writer.key) } });
+    expect(refused.status).toBe(403);
+    expect((await json(refused)).detail).toBe("Only an admin credential may revoke an admin key.");
+    expect((await call("/api-keys", { headers: { Authorization: asKey(adminKey.key) } })).status).toBe(200); // still valid
+    expect((await call(`/api-keys/${writer.id}`, { method: "DELETE", headers: { Authorization: asKey(writer.key) } })).status).toBe(204);
+    expect((await call(`/api-keys/${adminKey.id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await call("/api-keys", { headers: { Authorization: asKey(adminKey.key) } })).status).toBe(401);
+  });
+
   it("only an admin may name an owner, when creating or listing", async () => {
     const owner = uid("owner");
     const writer = await createKey(["write"], owner);
