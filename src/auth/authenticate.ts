@@ -9,6 +9,7 @@ import type { AppContext, AppEnv } from "../context.ts";
 import { findApiKeyByHash, touchApiKey } from "../db/api-keys.ts";
 import { ApiError } from "../lib/problem.ts";
 import { toRfc3339 } from "../lib/time.ts";
+import { waitUntil } from "../lib/wait-until.ts";
 import { hashApiKey, isApiKeyCredential, isWellFormedApiKey } from "./api-keys.ts";
 import { InvalidJwt, looksLikeJwt, verifyJwt } from "./jwt.ts";
 import { DEFAULT_OWNER, hasScope, OWNER_PATTERN, SCOPES, type Principal, type Scope } from "../domain/principal.ts";
@@ -45,17 +46,6 @@ const TOUCH_INTERVAL_SEC = 60;
 
 const isScope = (value: unknown): value is Scope => (SCOPES as readonly unknown[]).includes(value);
 
-/** Work the response need not wait for. Without an execution context (some test harnesses) it still runs, unguarded. */
-function inBackground(c: AppContext, work: Promise<unknown>) {
-  let ctx: { waitUntil(work: Promise<unknown>): void } | undefined;
-  try {
-    ctx = c.executionCtx;
-  } catch {
-    // Hono throws when the request came without an execution context.
-  }
-  ctx?.waitUntil(work);
-}
-
 /** One round trip: the lookup by hash. Recording the use happens after the response. */
 async function principalFromApiKey(c: AppContext, credential: string): Promise<Principal> {
   const revoked = () => unauthenticated("The API key is not valid or has been revoked.", "invalid_token");
@@ -65,7 +55,7 @@ async function principalFromApiKey(c: AppContext, credential: string): Promise<P
   if (!key) throw revoked();
   const lastUsed = key.last_used_at === null ? 0 : Date.parse(toRfc3339(key.last_used_at));
   if (!(Date.now() - lastUsed < TOUCH_INTERVAL_SEC * 1000)) {
-    inBackground(
+    waitUntil(
       c,
       touchApiKey(db, key.id, TOUCH_INTERVAL_SEC).catch((error: unknown) =>
         console.error(JSON.stringify({ level: "warn", msg: "api key last_used_at not recorded", requestId: c.get("requestId"), error: String(error) })),
@@ -122,10 +112,10 @@ export const authenticate = () =>
   });
 
 /**
- * Whose jobs a request sees: an admin not acting as an owner sees every owner's (null); anyone
- * else only their own.
+ * Whose jobs and API keys a request sees (both have ids unique across owners): an admin not acting
+ * as an owner sees every owner's (null); anyone else only their own.
  */
-export const jobOwnerScope = (principal: Principal): string | null =>
+export const ownerFilter = (principal: Principal): string | null =>
   hasScope(principal, "admin") && !principal.actingAs ? null : principal.owner;
 
 /** The owner whose data this request reads and changes. */

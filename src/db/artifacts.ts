@@ -2,14 +2,14 @@
 import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { jobGuard, type JobClaim } from "./job-guard.ts";
-import { ofLecture, type LectureKey } from "./owner.ts";
+import { lectureIs, ofLecture, type LectureKey } from "./owner.ts";
 import { artifacts, courses, lectureExports, lectures, threads } from "./schema.ts";
 import { segmentsOf } from "./transcripts.ts";
 import { courseThreadsForMatching } from "./threads.ts";
 
 export async function loadGenerationInput(db: Db, key: LectureKey, courseId: string) {
   const [[lecture], segments, existingThreads] = await db.batch([
-    db.select().from(lectures).where(and(eq(lectures.owner_id, key.owner), eq(lectures.id, key.lectureId))),
+    db.select().from(lectures).where(lectureIs(key)),
     segmentsOf(db, key),
     courseThreadsForMatching(db, key.owner, courseId),
   ]);
@@ -74,7 +74,7 @@ export async function loadExportInput(db: Db, key: LectureKey) {
       .select({ lecture: lectures, courseTitle: courses.title })
       .from(lectures)
       .innerJoin(courses, and(eq(courses.owner_id, lectures.owner_id), eq(courses.id, lectures.course_id)))
-      .where(and(eq(lectures.owner_id, key.owner), eq(lectures.id, key.lectureId))),
+      .where(lectureIs(key)),
     db.select().from(artifacts).where(ofLecture(artifacts, key)).orderBy(asc(artifacts.artifact_type)),
     db
       .select()

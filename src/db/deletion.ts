@@ -6,8 +6,7 @@
  */
 import { and, asc, eq, inArray, lte, sql, type SQL } from "drizzle-orm";
 import type { Db } from "./client.ts";
-import { INGEST_LOCK } from "./lectures.ts";
-import type { LectureKey } from "./owner.ts";
+import { lectureIs, lockLecture, type LectureKey } from "./owner.ts";
 import { artifacts, courses, lectureExports, lectures, objectDeletions, threads, jobs } from "./schema.ts";
 
 export interface DeletionPlan {
@@ -63,7 +62,7 @@ export async function deleteLecture(db: Db, key: LectureKey, plan: DeletionPlan)
   const mentions = sql`${threads.lecture_refs} @> ${JSON.stringify([lectureId])}::jsonb`;
   const results = await db.batch([
     // Serialised with ingests of the same lecture (lectures.ts).
-    db.execute(sql`select pg_advisory_xact_lock(${INGEST_LOCK}::int, hashtext(${owner}::text || '/' || ${lectureId}::text))`),
+    lockLecture(db, key),
     // The jobs first, as a re-ingest does: a stage saving results holds its job row, so this waits for it.
     db.delete(jobs).where(and(eq(jobs.owner_id, owner), eq(jobs.lecture_id, lectureId))),
     ...listObjects(db, owner, sql`${lectures.id} = ${lectureId}`, plan),
@@ -73,7 +72,7 @@ export async function deleteLecture(db: Db, key: LectureKey, plan: DeletionPlan)
       .where(and(eq(threads.owner_id, owner), mentions)),
     db.delete(threads).where(and(eq(threads.owner_id, owner), sql`${threads.lecture_refs} = '[]'::jsonb`)),
     // Transcript segments, artifacts, exports, notes and occurrences go with it (foreign keys).
-    db.delete(lectures).where(and(eq(lectures.owner_id, owner), eq(lectures.id, lectureId))).returning({ id: lectures.id }),
+    db.delete(lectures).where(lectureIs(key)).returning({ id: lectures.id }),
   ] as unknown as Parameters<Db["batch"]>[0]);
   return (results.at(-1) as { id: string }[]).length > 0;
 }

@@ -1,12 +1,12 @@
 /** Export rows: one per (lecture, export type), replaced on re-export. */
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { Db } from "./client.ts";
-import { ofLecture, type LectureKey } from "./owner.ts";
+import { lectureIs, ofLecture, type LectureKey } from "./owner.ts";
 import { lectureExports, lectures } from "./schema.ts";
 
 export async function getExportForDownload(db: Db, key: LectureKey, exportType: string) {
   const [lecture, [row]] = await db.batch([
-    db.select({ id: lectures.id }).from(lectures).where(and(eq(lectures.owner_id, key.owner), eq(lectures.id, key.lectureId))),
+    db.select({ id: lectures.id }).from(lectures).where(lectureIs(key)),
     db
       .select()
       .from(lectureExports)

@@ -12,9 +12,7 @@ import { artifacts, courses, jobs, lectureExports, lectures, threads } from "./s
 import { unlinkLectureStatements } from "./threads.ts";
 import { clearTranscriptStatement } from "./transcripts.ts";
 import { forgetUploadStatement, type UploadRef } from "./uploads.ts";
-import { ofLecture, type LectureKey } from "./owner.ts";
-
-const lectureIs = (key: LectureKey) => and(eq(lectures.owner_id, key.owner), eq(lectures.id, key.lectureId))!;
+import { lectureIs, lockLecture, ofLecture, type LectureKey } from "./owner.ts";
 
 export async function listLectures(db: Db, owner: string, filter: { courseId?: string }, page: PageRequest) {
   const where = and(eq(lectures.owner_id, owner), filter.courseId ? eq(lectures.course_id, filter.courseId) : undefined);
@@ -117,9 +115,6 @@ export interface IngestRecord {
   checksumSha256: string;
 }
 
-/** Namespace of the advisory locks that serialise ingests of one lecture (any constant). */
-export const INGEST_LOCK = 0x1ec7;
-
 /** What a re-ingest replaced: the rows are gone, these objects are referenced by none. */
 export interface ReplacedMaterial {
   audioPath: string | null;
@@ -170,7 +165,7 @@ export async function saveIngest(db: Db, owner: string, r: IngestRecord, upload?
   const statements = [
     // Concurrent ingests of one lecture queue here (even for a lecture not created yet), so each
     // reads the previous state only after the one before it committed (READ COMMITTED).
-    db.execute(sql`select pg_advisory_xact_lock(${INGEST_LOCK}::int, hashtext(${owner}::text || '/' || ${id}::text))`),
+    lockLecture(db, key),
     // First among the writes: a stage saving results holds its job row, so this waits for it
     // and everything it wrote is seen, and deleted, below.
     db.delete(jobs).where(and(ofLecture(jobs, key), proceed)),

@@ -1,9 +1,9 @@
 /** Transcript segments: replaced as a whole when a lecture is transcribed again. */
-import { and, asc, eq, sql, type SQL } from "drizzle-orm";
+import { and, asc, sql, type SQL } from "drizzle-orm";
 import type { TranscriptSegment } from "../domain/transcript.ts";
 import type { Db } from "./client.ts";
 import { jobGuard, type JobClaim } from "./job-guard.ts";
-import { ofLecture, type LectureKey } from "./owner.ts";
+import { lectureIs, ofLecture, type LectureKey } from "./owner.ts";
 import { lectures, transcriptSegments } from "./schema.ts";
 
 /**
@@ -24,7 +24,7 @@ export async function saveTranscript(db: Db, key: LectureKey, transcriptPath: st
     db
       .update(lectures)
       .set({ status: "transcribed", transcript_path: transcriptPath, updated_at: sql`now()` })
-      .where(and(eq(lectures.owner_id, key.owner), eq(lectures.id, key.lectureId), owned)),
+      .where(and(lectureIs(key), owned)),
   ] as unknown as Parameters<Db["batch"]>[0]);
 }
 

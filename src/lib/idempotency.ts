@@ -12,6 +12,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppContext, AppEnv } from "../context.ts";
 import { MAX_JSON_BODY_BYTES } from "./json-body.ts";
 import { ApiError, problemResponse, type ProblemCode } from "./problem.ts";
+import { waitUntil } from "./wait-until.ts";
 
 export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
 export const REPLAYED_HEADER = "Idempotent-Replayed";
@@ -210,15 +211,6 @@ function replay(stored: StoredResponse): Response {
   return new Response(NULL_BODY_STATUSES.has(stored.status) ? null : stored.body, { status: stored.status, headers });
 }
 
-/** Keeps the Worker alive until the claim is settled, even if the client goes away mid-request. */
-function keepAlive(c: AppContext, settled: Promise<void>) {
-  try {
-    c.executionCtx.waitUntil(settled);
-  } catch {
-    // No execution context (an app called directly): nothing can cut the request short.
-  }
-}
-
 function logFailure(c: AppContext, msg: string, error: unknown) {
   console.error(JSON.stringify({ level: "error", msg, requestId: c.get("requestId"), error: String((error as Error)?.message ?? error) }));
 }
@@ -260,8 +252,9 @@ export const idempotency = (storeOf: (db: Db) => IdempotencyStore) =>
     }
 
     const claim = { owner, key, token: outcome.token };
+    // The Worker stays alive until the claim is settled, even if the client goes away mid-request.
     let settle!: () => void;
-    keepAlive(c, new Promise<void>((resolve) => (settle = resolve)));
+    waitUntil(c, new Promise<void>((resolve) => (settle = resolve)));
     try {
       await next();
     } catch (error) {

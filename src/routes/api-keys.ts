@@ -4,7 +4,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { generateApiKey, hashApiKey } from "../auth/api-keys.ts";
-import { jobOwnerScope } from "../auth/authenticate.ts";
+import { ownerFilter } from "../auth/authenticate.ts";
 import { hasScope, OWNER_PATTERN, SCOPES, type Principal, type Scope } from "../domain/principal.ts";
 import { createApiKey, deleteApiKey, listApiKeys, type ListedApiKey } from "../db/api-keys.ts";
 import { requireJsonObjectBody } from "../lib/json-body.ts";
@@ -151,13 +151,13 @@ export const apiKeyRoutes = createRouter()
     const { owner, limit, offset } = c.req.valid("query");
     if (owner !== undefined) requireAdminFor(principal, "list another owner's keys");
     const page = { limit, offset };
-    const { rows, total } = await listApiKeys(c.var.services().db, owner ?? jobOwnerScope(principal), page);
+    const { rows, total } = await listApiKeys(c.var.services().db, owner ?? ownerFilter(principal), page);
     return c.json({ apiKeys: rows.map(apiKeyOut), pagination: pagination(page, rows.length, total) }, 200);
   })
   .openapi(remove, async (c) => {
     // Another owner's key is a 404, as if it did not exist: key ids are not disclosed across owners.
     const principal = c.get("principal");
-    const outcome = await deleteApiKey(c.var.services().db, jobOwnerScope(principal), c.req.valid("param").id, hasScope(principal, "admin"));
+    const outcome = await deleteApiKey(c.var.services().db, ownerFilter(principal), c.req.valid("param").id, hasScope(principal, "admin"));
     if (outcome === "missing") throw new ApiError("api_key_not_found");
     if (outcome === "admin_key") throw new ApiError("insufficient_scope", { detail: "Only an admin credential may revoke an admin key." });
     return c.body(null, 204);

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { jobOwnerScope } from "../auth/authenticate.ts";
+import { ownerFilter } from "../auth/authenticate.ts";
 import { etag } from "hono/etag";
 import { getJob, listJobs } from "../db/jobs.ts";
 import { jobOut } from "./representations.ts";
@@ -66,20 +66,20 @@ export const jobRoutes = createRouter()
     const page = { limit, offset };
     const { rows, total } = await listJobs(
       c.var.services().db,
-      jobOwnerScope(c.var.principal),
+      ownerFilter(c.var.principal),
       { status, jobType: job_type, lectureId: lecture_id || undefined, courseId: course_id || undefined },
       page,
     );
     return c.json({ jobs: rows.map(jobOut), pagination: pagination(page, rows.length, total) }, 200);
   })
   .openapi(get, async (c) => {
-    const job = await getJob(c.var.services().db, c.req.valid("param").job_id, jobOwnerScope(c.var.principal));
+    const job = await getJob(c.var.services().db, c.req.valid("param").job_id, ownerFilter(c.var.principal));
     if (!job) throw new ApiError("job_not_found");
     return c.json(jobOut(job), 200);
   })
   .openapi(replay, async (c) => {
     const svc = c.var.services();
-    const original = await getJob(svc.db, c.req.valid("param").job_id, jobOwnerScope(c.var.principal));
+    const original = await getJob(svc.db, c.req.valid("param").job_id, ownerFilter(c.var.principal));
     if (!original) throw new ApiError("job_not_found");
     if (original.status !== "failed") throw new ApiError("job_not_replayable");
     const { job, deduplicated } = await enqueueJob(svc, {

@@ -3,6 +3,7 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { DEFAULT_OWNER } from "../../src/domain/principal.ts";
+import { ownerPrefix } from "../../src/pipeline/keys.ts";
 import worker from "../../src/index.ts";
 
 export const BASE = "http://pegasus.test";
@@ -14,7 +15,7 @@ export const TEST_OWNER = DEFAULT_OWNER;
 export const lectureOf = (lectureId: string) => ({ owner: TEST_OWNER, lectureId });
 
 /** Where the test owner's objects live in the bucket (src/pipeline/keys.ts). */
-export const TEST_PREFIX = `owners/${TEST_OWNER}/`;
+export const TEST_PREFIX = `${ownerPrefix(TEST_OWNER)}/`;
 
 /** The bootstrap admin token of the test configuration (vitest.config.ts). */
 export const ADMIN_TOKEN = (env as unknown as { PLC_ADMIN_TOKEN: string }).PLC_ADMIN_TOKEN;
