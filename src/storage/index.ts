@@ -8,8 +8,8 @@ import { createR2Storage } from "./r2.ts";
 import { createS3Storage } from "./s3.ts";
 import type { Storage } from "./types.ts";
 
-export type { MultipartHooks, Storage, StoredObject } from "./types.ts";
-export { StorageError } from "./types.ts";
+export type { MultipartHooks, Storage, StoredObject, StoredRange } from "./types.ts";
+export { RangeNotSatisfiableError, StorageError } from "./types.ts";
 
 export function createStorage(config: StorageConfig): Storage {
   return config.mode === "s3" ? createS3Storage(config) : createR2Storage(config);

@@ -1,6 +1,6 @@
 import type { StorageConfig } from "../config.ts";
 import { fixedSizeParts } from "./parts.ts";
-import type { Storage } from "./types.ts";
+import { checkRange, RangeNotSatisfiableError, type Storage } from "./types.ts";
 
 type R2Config = Extract<StorageConfig, { mode: "r2" }>;
 
@@ -71,6 +71,18 @@ export function createR2Storage({ bucket, bucketName }: R2Config): Storage {
       const object = await bucket.get(key);
       if (!object) return null;
       return { body: object.body, size: object.size, contentType: object.httpMetadata?.contentType };
+    },
+
+    async getRange(key, offset, length) {
+      checkRange(offset, length);
+      // R2 refuses a range past the end, so an offset beyond it is answered from the object's size.
+      const head = await bucket.head(key);
+      if (!head) return null;
+      if (offset >= head.size) throw new RangeNotSatisfiableError(head.size);
+      const clamped = Math.min(length, head.size - offset);
+      const object = await bucket.get(key, { range: { offset, length: clamped } });
+      if (!object) return null;
+      return { body: object.body, size: object.size, contentType: object.httpMetadata?.contentType, offset, length: clamped };
     },
 
     async delete(key) {

@@ -6,7 +6,7 @@
 import { AwsClient } from "aws4fetch";
 import type { StorageConfig } from "../config.ts";
 import { fixedSizeParts } from "./parts.ts";
-import { StorageError, type MultipartHooks, type Storage } from "./types.ts";
+import { checkRange, RangeNotSatisfiableError, StorageError, type MultipartHooks, type Storage, type StoredRange } from "./types.ts";
 
 type S3Config = Extract<StorageConfig, { mode: "s3" }>;
 
@@ -235,6 +235,41 @@ export function createS3Storage(config: S3Config): Storage {
     };
   }
 
+  async function getRange(key: string, offset: number, length: number): Promise<StoredRange | null> {
+    checkRange(offset, length);
+    const response = await send(objectUrl(key), { method: "GET", headers: { range: `bytes=${offset}-${offset + length - 1}` } }, "get range");
+    if (response.status === 416) {
+      await discard(response);
+      // S3 names the object's size in `Content-Range: bytes */<size>`.
+      const size = Number(/\/(\d+)$/.exec(response.headers.get("content-range") ?? "")?.[1]);
+      throw new RangeNotSatisfiableError(Number.isFinite(size) ? size : offset);
+    }
+    if (response.status === 404) {
+      const text = await response.text().catch(() => "");
+      const { s3Code, message } = describeError("get range", 404, text);
+      if (s3Code && s3Code !== "NoSuchKey") throw new S3Error(404, message, { s3Code });
+      return null;
+    }
+    if (!response.ok) throw await failure(response, "get range");
+    const body = response.body ?? new Response(new Uint8Array(0)).body!;
+    const contentLength = Number(response.headers.get("content-length") ?? 0);
+    const contentType = response.headers.get("content-type") ?? undefined;
+    if (response.status === 200) {
+      // A store that ignores Range sends the whole object; small enough objects are fine to slice,
+      // anything else is a store we cannot read in ranges.
+      if (contentLength > 2 * length + 1024 * 1024) {
+        await body.cancel();
+        throw new S3Error(501, "S3 get range failed: the store ignored the Range header");
+      }
+      const bytes = new Uint8Array(await new Response(body).arrayBuffer());
+      if (offset >= bytes.length) throw new RangeNotSatisfiableError(bytes.length);
+      const slice = bytes.subarray(offset, Math.min(bytes.length, offset + length));
+      return { body: new Response(slice).body!, size: bytes.length, contentType, offset, length: slice.length };
+    }
+    const total = Number(/\/(\d+)$/.exec(response.headers.get("content-range") ?? "")?.[1] ?? NaN);
+    return { body, size: Number.isFinite(total) ? total : offset + contentLength, contentType, offset, length: contentLength };
+  }
+
   async function remove(key: string): Promise<void> {
     const response = await send(objectUrl(key), { method: "DELETE" }, "delete");
     if (response.ok) return discard(response);
@@ -262,6 +297,7 @@ export function createS3Storage(config: S3Config): Storage {
     putStream,
     abortMultipart: (key, uploadId) => abortUpload(objectUrl(key), uploadId),
     get,
+    getRange,
     delete: remove,
     presignGet,
   };

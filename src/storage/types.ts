@@ -9,6 +9,12 @@ export interface StoredObject {
   contentType?: string;
 }
 
+/** Part of an object: `body` holds bytes [offset, offset + length); `size` is the whole object's. */
+export interface StoredRange extends StoredObject {
+  offset: number;
+  length: number;
+}
+
 /**
  * Told about a multipart upload's lifecycle, for a caller that keeps its own record of uploads in
  * flight (the storage layer knows nothing of the database).
@@ -32,6 +38,11 @@ export interface Storage {
   /** Aborts a multipart upload left open; one that no longer exists (aborted, completed) is done. */
   abortMultipart(key: string, uploadId: string): Promise<void>;
   get(key: string): Promise<StoredObject | null>;
+  /**
+   * Bytes [offset, offset + length) of an object, clamped to its end; null when it does not exist.
+   * An offset at or past the end throws RangeNotSatisfiableError (which carries the object's size).
+   */
+  getRange(key: string, offset: number, length: number): Promise<StoredRange | null>;
   delete(key: string): Promise<void>;
   /** A time-limited GET URL (s3 mode); null where downloads go through the Worker (r2 mode). */
   presignGet(key: string, expiresSec?: number): Promise<string | null>;
@@ -51,5 +62,20 @@ export class StorageError extends Error {
 
   get unavailable(): boolean {
     return this.status === 429 || this.status >= 500;
+  }
+}
+
+/** A range that starts at or past the end of the object (HTTP 416). */
+export class RangeNotSatisfiableError extends StorageError {
+  constructor(readonly size: number) {
+    super(416, `The range starts past the end of the object (${size} bytes).`);
+    this.name = "RangeNotSatisfiableError";
+  }
+}
+
+/** Ranges are asked for by our own code: a malformed one is a bug, not a storage failure. */
+export function checkRange(offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 1) {
+    throw new RangeError(`Invalid byte range: offset ${offset}, length ${length}`);
   }
 }

@@ -416,3 +416,28 @@ describe("s3 storage: presigned GET", () => {
     expect(await res.text()).toContain("<Code>NoSuchKey</Code>");
   });
 });
+
+describe("s3 storage: getRange", () => {
+  it("reads byte ranges, clamps at the end, answers null for a missing object and 416 past the end", async () => {
+    const storage = s3();
+    const bytes = new Uint8Array(1000).map((_, i) => i % 251);
+    await storage.put("ranges/a.bin", bytes, "audio/mpeg");
+    const read = async (offset: number, length: number) => {
+      const range = await storage.getRange("ranges/a.bin", offset, length);
+      return { range, bytes: new Uint8Array(await new Response(range!.body).arrayBuffer()) };
+    };
+    const first = await read(0, 10);
+    expect(first.range).toMatchObject({ offset: 0, length: 10, size: 1000, contentType: "audio/mpeg" });
+    expect(first.bytes).toEqual(bytes.subarray(0, 10));
+    const middle = await read(500, 123);
+    expect(middle.range).toMatchObject({ offset: 500, length: 123, size: 1000 });
+    expect(middle.bytes).toEqual(bytes.subarray(500, 623));
+    const tail = await read(990, 50);
+    expect(tail.range).toMatchObject({ offset: 990, length: 10, size: 1000 });
+    expect(tail.bytes).toEqual(bytes.subarray(990));
+
+    await expect(storage.getRange("ranges/a.bin", 1000, 1)).rejects.toMatchObject({ name: "RangeNotSatisfiableError", status: 416, size: 1000 });
+    expect(await storage.getRange("ranges/missing.bin", 0, 10)).toBeNull();
+    await expect(storage.getRange("ranges/a.bin", -1, 10)).rejects.toBeInstanceOf(RangeError);
+  });
+});
