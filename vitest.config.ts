@@ -11,15 +11,29 @@ import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config
 //   workerd-s3      *.s3.test.ts: STORAGE_MODE=s3 against the local S3 server
 //   workerd-faults  *.faults.test.ts: the database reached through a proxy that can hang or drop
 //                   it (scripts/fault-proxy.ts), with short leases and deadlines
+//   workerd-workersai *.workersai.test.ts: the AI binding (workerd's real client) pointed at the
+//                   local Workers AI stand-in (test/support/fake-workers-ai.ts), no OpenAI key
+//
+// The [ai] binding of wrangler.toml cannot run offline: remote bindings are off, and the other
+// projects set PLC_WORKERS_AI=off so Pegasus ignores the binding as `npm run dev` does.
 
-const MODE_SUFFIXES = ["openai", "s3", "faults"] as const;
+const MODE_SUFFIXES = ["openai", "s3", "faults", "workersai"] as const;
 
-function project(name: string, include: string[], exclude: string[], bindings: (port: (key: "openaiPort" | "s3Port" | "faultProxyPort") => number) => Record<string, string>): TestProjectInlineConfiguration {
+type Port = (key: "openaiPort" | "s3Port" | "faultProxyPort" | "workersAiPort") => number;
+
+function project(
+  name: string,
+  include: string[],
+  exclude: string[],
+  bindings: (port: Port) => Record<string, string>,
+  miniflare: (port: Port) => Record<string, unknown> = () => ({}),
+): TestProjectInlineConfiguration {
   return {
     extends: true,
     plugins: [
       cloudflareTest(({ inject }) => ({
         wrangler: { configPath: "./wrangler.toml" },
+        remoteBindings: false,
         miniflare: {
           bindings: {
             DATABASE_URL: "postgresql://pegasus:pegasus@localhost:5432/pegasus",
@@ -44,6 +58,8 @@ function project(name: string, include: string[], exclude: string[], bindings: (
             PLC_RATE_LIMIT: "off",
             TEST_S3_PORT: String(inject("s3Port")),
             TEST_FAULT_PROXY: `http://127.0.0.1:${inject("faultProxyPort")}`,
+            TEST_WORKERS_AI: `http://127.0.0.1:${inject("workersAiPort")}`,
+            PLC_WORKERS_AI: "off",
             ...bindings((key) => inject(key)),
           },
           // A small budget with a short window, so tests can use one up and see it come back;
@@ -53,6 +69,7 @@ function project(name: string, include: string[], exclude: string[], bindings: (
             "pegasus-jobs": { maxBatchTimeout: 0.05, maxRetries: 10, deadLetterQueue: "pegasus-jobs-dlq" },
             "pegasus-jobs-dlq": { maxBatchTimeout: 0.05 },
           },
+          ...miniflare((key) => inject(key)),
         },
       })),
     ],
@@ -106,6 +123,14 @@ export default defineConfig({
         JOB_LEASE_SEC: "2",
         JOB_LOST_AFTER_SEC: "2",
       })),
+      project(
+        "workerd-workersai",
+        ["test/**/*.workersai.test.ts"],
+        [],
+        () => ({ PLC_WORKERS_AI: "on" }),
+        // miniflare sends a remote binding's calls to this URL, in the protocol the stand-in speaks.
+        (port) => ({ ai: { binding: "AI", remoteProxyConnectionString: new URL(`http://127.0.0.1:${port("workersAiPort")}/`) } }),
+      ),
     ],
   },
 });

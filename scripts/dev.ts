@@ -67,7 +67,9 @@ try {
 }
 
 // Overrides go into a private env file loaded after .dev.vars, so they win.
-const overrides: Record<string, string> = { NEON_FETCH_ENDPOINT: gateway.url, DATABASE_URL: databaseUrl };
+// wrangler cannot run Workers AI without a Cloudflare login (it runs with --local below, where the
+// AI binding refuses every call): Pegasus ignores the binding unless the shell turns it back on.
+const overrides: Record<string, string> = { NEON_FETCH_ENDPOINT: gateway.url, DATABASE_URL: databaseUrl, PLC_WORKERS_AI: "off" };
 for (const [key, value] of Object.entries(process.env)) {
   if (value !== undefined && PASSTHROUGH.some((p) => p.test(key))) overrides[key] = value;
 }
@@ -78,7 +80,7 @@ const envFiles = [...(existsSync(".dev.vars") ? [".dev.vars"] : []), overridesFi
 
 const wrangler = spawn(
   process.execPath,
-  [path.join("node_modules", "wrangler", "bin", "wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", port, "--test-scheduled", ...envFiles],
+  [path.join("node_modules", "wrangler", "bin", "wrangler.js"), "dev", "--local", "--ip", "127.0.0.1", "--port", port, "--test-scheduled", ...envFiles],
   {
     stdio: "inherit",
     env: {

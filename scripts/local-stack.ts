@@ -167,7 +167,7 @@ export interface WorkerOptions {
 export async function startWorker(options: WorkerOptions): Promise<LocalWorker> {
   mkdirSync(options.tmp, { recursive: true });
   const envFile = path.join(options.tmp, "worker.env");
-  writeFileSync(envFile, Object.entries(options.vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
+  writeFileSync(envFile, Object.entries({ PLC_WORKERS_AI: "off", ...options.vars }).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
   const app = path.join(options.tmp, "app");
   let entryArgs: string[] = [];
   if (options.script !== undefined) {
@@ -184,7 +184,9 @@ export async function startWorker(options: WorkerOptions): Promise<LocalWorker> 
   const base = `http://127.0.0.1:${port}`;
   // A fresh inspector port on every start: a killed server's may linger.
   const args = async () => ["dev", ...entryArgs, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()),
-    "--persist-to", path.join(options.tmp, "state"), "--env-file", envFile, "--show-interactive-dev-session=false", ...(options.extraArgs ?? [])];
+    "--persist-to", path.join(options.tmp, "state"), "--env-file", envFile, "--show-interactive-dev-session=false",
+    // Offline: remote bindings (Workers AI) would need a Cloudflare login.
+    "--local", ...(options.extraArgs ?? [])];
 
   let current: ChildProcess;
   let exitReason = "";

@@ -57,6 +57,17 @@ const binding = <T>(check: (value: object) => boolean) =>
 const isR2Bucket = (v: object) => "put" in v && "get" in v && "head" in v;
 const isQueue = (v: object) => "send" in v && "sendBatch" in v;
 const isRateLimiter = (v: object) => "limit" in v;
+const isAi = (v: object) => "run" in v;
+
+/** Workers AI's models by default: Whisper large-v3 turbo, and an instruct model with JSON-schema output. */
+export const DEFAULT_WORKERS_AI_TRANSCRIPTION_MODEL = "@cf/openai/whisper-large-v3-turbo";
+export const DEFAULT_WORKERS_AI_MODEL = "@cf/meta/llama-3.3-70b-instruct-fp8-fast";
+
+const providerName = <const T extends readonly string[]>(names: T) =>
+  optionalText
+    .transform((v) => v?.toLowerCase())
+    .refine((v) => v === undefined || names.includes(v), { message: `expected ${names.join(", ").replace(/, ([^,]+)$/, " or $1")}` })
+    .transform((v) => v as T[number] | undefined);
 
 /** A `RATE_LIMIT_*` budget: `<limit>/<period>`, the `simple` entry of its [[ratelimits]] binding. */
 const rateLimitPolicy = optionalText
@@ -80,6 +91,15 @@ const rawEnvSchema = z.object({
   OPENAI_BASE_URL: httpUrl(" (e.g. https://api.openai.com/v1)"),
   OPENAI_MODEL: optionalText.transform((v) => v ?? "gpt-4o-mini"),
   OPENAI_MODELS: optionalText.transform((v) => (v === undefined ? [] : v.split(",").map((m) => m.trim()).filter(Boolean))),
+  TRANSCRIPTION_PROVIDER: providerName(["openai", "workers-ai"] as const),
+  GENERATION_PROVIDER: providerName(["openai", "workers-ai", "offline"] as const),
+  WORKERS_AI_MODEL: optionalText.transform((v) => v ?? DEFAULT_WORKERS_AI_MODEL),
+  WORKERS_AI_TRANSCRIPTION_MODEL: optionalText.transform((v) => v ?? DEFAULT_WORKERS_AI_TRANSCRIPTION_MODEL),
+  AI_GATEWAY_ID: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,64}$/.test(v), { message: "expected an AI Gateway id (letters, digits, - and _)" }),
+  AI_GATEWAY_ACCOUNT_ID: optionalText.refine((v) => v === undefined || /^[0-9a-f]{32}$/.test(v), { message: "expected a Cloudflare account id (32 hex digits)" }),
+  PLC_WORKERS_AI: optionalText
+    .transform((v) => (v ?? "on").toLowerCase())
+    .refine((v) => v === "on" || v === "off", { message: "expected on or off" }),
   PLC_INLINE_JOBS: z.unknown().optional().transform(isTruthy),
   PLC_CORS_ORIGINS: z.unknown().optional().transform(parseCorsOrigins),
   PLC_MAX_UPLOAD_MB: positiveNumber(100, " of megabytes"),
@@ -127,6 +147,7 @@ const rawEnvSchema = z.object({
   RATE_LIMIT_UPLOADS: rateLimitPolicy,
   RATE_LIMIT_STARTS: rateLimitPolicy,
   RATE_LIMIT_READS: rateLimitPolicy,
+  AI: binding<Ai>(isAi).optional(),
   BUCKET: binding<R2Bucket>(isR2Bucket).optional(),
   JOBS: binding<Queue<JobMessage>>(isQueue).optional(),
   DEAD_LETTERS: binding<Queue<JobMessage>>(isQueue).optional(),
@@ -172,6 +193,25 @@ export interface RateLimitBudget {
   windowSec: 10 | 60;
 }
 
+export type TranscriptionProviderName = "openai" | "workers-ai";
+export type GenerationProviderName = "openai" | "workers-ai" | "offline";
+
+/** Which providers run the AI stages, and how to reach them. */
+export interface AiConfig {
+  /** Null: no provider, so only transcript uploads can be transcribed. */
+  transcription: { provider: TranscriptionProviderName; model: string } | null;
+  generation: {
+    provider: GenerationProviderName;
+    /** The default model; `allowedModels` are those a request may pick (each costs differently). */
+    model: string;
+    allowedModels: string[];
+  };
+  /** The Workers AI binding, when bound and not switched off (PLC_WORKERS_AI=off). */
+  workersAi?: Ai;
+  /** Cloudflare AI Gateway both providers go through, when AI_GATEWAY_ID is set. */
+  gateway?: { id: string; accountId?: string };
+}
+
 export interface Config {
   databaseUrl: string;
   neonFetchEndpoint?: string;
@@ -184,6 +224,7 @@ export interface Config {
     /** Models a request's `openai_model` may pick (each costs differently); always includes `model`. */
     allowedModels: string[];
   };
+  ai: AiConfig;
   inlineJobs: boolean;
   corsOrigins: string[];
   maxUploadBytes: number;
@@ -275,6 +316,8 @@ function assemble(raw: RawConfig): ConfigResult {
     }
   }
 
+  const ai = assembleAi(raw, issues);
+
   if (issues.length > 0 || !storage) return { ok: false, issues };
   return {
     ok: true,
@@ -288,6 +331,7 @@ function assemble(raw: RawConfig): ConfigResult {
         model: raw.OPENAI_MODEL,
         allowedModels: [...new Set([raw.OPENAI_MODEL, ...raw.OPENAI_MODELS])],
       },
+      ai,
       inlineJobs: raw.PLC_INLINE_JOBS,
       corsOrigins: raw.PLC_CORS_ORIGINS,
       maxUploadBytes: Math.floor(raw.PLC_MAX_UPLOAD_MB * 1024 * 1024),
@@ -313,6 +357,44 @@ function assemble(raw: RawConfig): ConfigResult {
       },
     },
   };
+}
+
+/**
+ * Providers default to what is configured: an OpenAI key means OpenAI, else an AI binding means
+ * Workers AI, else transcript uploads and the offline generator. An explicit choice must be usable.
+ */
+function assembleAi(raw: RawConfig, issues: ConfigIssue[]): AiConfig {
+  const workersAi = raw.PLC_WORKERS_AI === "on" ? raw.AI : undefined;
+  const openaiKey = raw.OPENAI_API_KEY;
+  const need = (variable: string, provider: string) => {
+    if (provider === "openai" && !openaiKey) issues.push({ variable, message: "is openai, which needs OPENAI_API_KEY" });
+    if (provider === "workers-ai" && !workersAi)
+      issues.push({ variable, message: `is workers-ai, which needs the AI binding (wrangler.toml [ai])${raw.AI ? " and PLC_WORKERS_AI on" : ""}` });
+  };
+  if (raw.TRANSCRIPTION_PROVIDER) need("TRANSCRIPTION_PROVIDER", raw.TRANSCRIPTION_PROVIDER);
+  if (raw.GENERATION_PROVIDER) need("GENERATION_PROVIDER", raw.GENERATION_PROVIDER);
+  const available = openaiKey ? "openai" : workersAi ? "workers-ai" : null;
+
+  const transcriptionProvider = raw.TRANSCRIPTION_PROVIDER ?? available;
+  const transcription = transcriptionProvider
+    ? { provider: transcriptionProvider, model: transcriptionProvider === "openai" ? "whisper-1" : raw.WORKERS_AI_TRANSCRIPTION_MODEL }
+    : null;
+  const generationProvider = raw.GENERATION_PROVIDER ?? available ?? "offline";
+  const generation =
+    generationProvider === "workers-ai"
+      ? { provider: generationProvider, model: raw.WORKERS_AI_MODEL, allowedModels: [raw.WORKERS_AI_MODEL] }
+      : // The offline generator ignores the model; requests keep being checked against the OpenAI allowlist as before.
+        { provider: generationProvider, model: raw.OPENAI_MODEL, allowedModels: [...new Set([raw.OPENAI_MODEL, ...raw.OPENAI_MODELS])] };
+
+  let gateway: AiConfig["gateway"];
+  if (raw.AI_GATEWAY_ID) {
+    gateway = { id: raw.AI_GATEWAY_ID, ...(raw.AI_GATEWAY_ACCOUNT_ID ? { accountId: raw.AI_GATEWAY_ACCOUNT_ID } : {}) };
+    // OpenAI goes through the gateway's URL, which names the account; the AI binding can tell it.
+    const openaiUsed = transcription?.provider === "openai" || generation.provider === "openai";
+    if (openaiUsed && !raw.AI_GATEWAY_ACCOUNT_ID && !workersAi && !raw.OPENAI_BASE_URL)
+      issues.push({ variable: "AI_GATEWAY_ACCOUNT_ID", message: "is required with AI_GATEWAY_ID for OpenAI when there is no AI binding to ask for the gateway's URL" });
+  }
+  return { transcription, generation, ...(workersAi ? { workersAi } : {}), ...(gateway ? { gateway } : {}) };
 }
 
 const cache = new WeakMap<object, ConfigResult>();

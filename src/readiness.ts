@@ -58,11 +58,29 @@ export interface AuthReport {
   warning?: string;
 }
 
+/** Which provider and model each AI stage uses (null model: none applies). */
+export interface ProvidersReport {
+  transcription: { provider: "openai" | "workers-ai" | "upload-only"; model: string | null };
+  generation: { provider: "openai" | "workers-ai" | "offline"; model: string | null };
+  /** The AI Gateway both providers go through, if any. */
+  gateway: string | null;
+}
+
 export interface Readiness {
   status: "ok" | "degraded";
   time: string;
   checks: { database: Check; queue: Check; storage: Check };
   auth?: AuthReport;
+  providers?: ProvidersReport;
+}
+
+function providersReport(config: Config): ProvidersReport {
+  const { transcription, generation, gateway } = config.ai;
+  return {
+    transcription: transcription ? { provider: transcription.provider, model: transcription.model } : { provider: "upload-only", model: null },
+    generation: { provider: generation.provider, model: generation.provider === "offline" ? null : generation.model },
+    gateway: gateway?.id ?? null,
+  };
 }
 
 function authReport(config: Config): AuthReport {
@@ -86,5 +104,5 @@ export async function checkReadiness(env: object): Promise<Readiness> {
       })()
     : configChecks(loaded.issues);
   const degraded = Object.values(checks).some((check) => check.status === "error");
-  return { status: degraded ? "degraded" : "ok", time: nowRfc3339(), checks, ...(loaded.ok ? { auth: authReport(loaded.config) } : {}) };
+  return { status: degraded ? "degraded" : "ok", time: nowRfc3339(), checks, ...(loaded.ok ? { auth: authReport(loaded.config), providers: providersReport(loaded.config) } : {}) };
 }

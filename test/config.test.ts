@@ -83,3 +83,60 @@ describe("isTruthy", () => {
     for (const v of ["0", "false", "no", "off", "", "y", undefined]) expect(isTruthy(v)).toBe(false);
   });
 });
+
+describe("AI providers", () => {
+  // Any object with run() passes for the AI binding; these tests never call it.
+  const AI = { run: async () => ({}) };
+  const configOf = (overrides: Record<string, unknown>) => {
+    const result = loadConfig({ ...base, OPENAI_API_KEY: "", PLC_WORKERS_AI: "on", AI: undefined, ...overrides });
+    if (!result.ok) throw new Error(describeIssues(result.issues));
+    return result.config.ai;
+  };
+
+  it("default to what is configured: an OpenAI key, else the AI binding, else uploads and the offline generator", () => {
+    expect(configOf({})).toMatchObject({ transcription: null, generation: { provider: "offline" } });
+    expect(configOf({ AI })).toMatchObject({
+      transcription: { provider: "workers-ai", model: "@cf/openai/whisper-large-v3-turbo" },
+      generation: { provider: "workers-ai", model: "@cf/meta/llama-3.3-70b-instruct-fp8-fast", allowedModels: ["@cf/meta/llama-3.3-70b-instruct-fp8-fast"] },
+    });
+    expect(configOf({ AI, OPENAI_API_KEY: "sk-x" })).toMatchObject({
+      transcription: { provider: "openai", model: "whisper-1" },
+      generation: { provider: "openai", model: "gpt-4o-mini" },
+    });
+    // PLC_WORKERS_AI=off (npm run dev, most tests) ignores a binding that cannot run.
+    expect(configOf({ AI, PLC_WORKERS_AI: "off" })).toMatchObject({ transcription: null, generation: { provider: "offline" } });
+  });
+
+  it("can be chosen per stage, with the Workers AI models configurable", () => {
+    const ai = configOf({
+      AI,
+      OPENAI_API_KEY: "sk-x",
+      TRANSCRIPTION_PROVIDER: "workers-ai",
+      GENERATION_PROVIDER: "OpenAI",
+      WORKERS_AI_TRANSCRIPTION_MODEL: "@cf/openai/whisper",
+    });
+    expect(ai).toMatchObject({ transcription: { provider: "workers-ai", model: "@cf/openai/whisper" }, generation: { provider: "openai" } });
+    expect(configOf({ AI, GENERATION_PROVIDER: "offline", WORKERS_AI_MODEL: "@cf/meta/llama-4-scout-17b-16e-instruct" }).generation.provider).toBe("offline");
+    expect(configOf({ AI, WORKERS_AI_MODEL: "@cf/meta/llama-4-scout-17b-16e-instruct" }).generation.model).toBe("@cf/meta/llama-4-scout-17b-16e-instruct");
+  });
+
+  it("refuses a provider that is not set up, or not known", () => {
+    expect(issuesOf({ OPENAI_API_KEY: "", AI: undefined, TRANSCRIPTION_PROVIDER: "workers-ai" })).toEqual([
+      expect.objectContaining({ variable: "TRANSCRIPTION_PROVIDER", message: expect.stringContaining("AI binding") }),
+    ]);
+    expect(issuesOf({ OPENAI_API_KEY: "", GENERATION_PROVIDER: "openai" })).toEqual([
+      expect.objectContaining({ variable: "GENERATION_PROVIDER", message: expect.stringContaining("OPENAI_API_KEY") }),
+    ]);
+    expect(issuesOf({ TRANSCRIPTION_PROVIDER: "offline" })[0]).toMatchObject({ variable: "TRANSCRIPTION_PROVIDER", message: "expected openai or workers-ai" });
+  });
+
+  it("an AI Gateway for OpenAI needs the account id unless the AI binding can tell the gateway's URL", () => {
+    expect(issuesOf({ OPENAI_API_KEY: "sk-x", OPENAI_BASE_URL: "", AI: undefined, AI_GATEWAY_ID: "gw" })[0]).toMatchObject({ variable: "AI_GATEWAY_ACCOUNT_ID" });
+    expect(configOf({ OPENAI_API_KEY: "sk-x", OPENAI_BASE_URL: "", AI_GATEWAY_ID: "gw", AI_GATEWAY_ACCOUNT_ID: "0123456789abcdef0123456789abcdef" }).gateway).toEqual({
+      id: "gw",
+      accountId: "0123456789abcdef0123456789abcdef",
+    });
+    expect(configOf({ AI, AI_GATEWAY_ID: "gw" }).gateway).toEqual({ id: "gw" });
+  });
+});
+

@@ -2,6 +2,7 @@ declare module "vitest" {
   interface ProvidedContext {
     gatewayPort: number;
     openaiPort: number;
+    workersAiPort: number;
     s3Port: number;
     faultProxyPort: number;
     jwksPort: number;
@@ -24,6 +25,7 @@ declare global {
       PLC_ADMIN_TOKEN: string;
       TEST_JWKS_BASE: string;
       TEST_LIMITER: RateLimit;
+      TEST_WORKERS_AI: string;
     }
   }
 }

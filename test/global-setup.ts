@@ -8,6 +8,7 @@ import { startGateway } from "../scripts/neon-gateway.ts";
 import { applyMigrations } from "../scripts/migrate.ts";
 import { createScratchDatabase } from "./support/scratch-database.ts";
 import { startFakeOpenAI } from "./support/fake-openai.ts";
+import { startFakeWorkersAI } from "./support/fake-workers-ai.ts";
 import { startS3Server } from "./support/s3-server.ts";
 import { startFaultProxy } from "../scripts/fault-proxy.ts";
 import { startJwksServer } from "./support/jwks-server.ts";
@@ -25,6 +26,8 @@ export default async function setup(project: TestProject) {
   project.provide("faultProxyPort", faults.port);
   const openai = await startFakeOpenAI();
   project.provide("openaiPort", openai.port);
+  const workersAi = await startFakeWorkersAI();
+  project.provide("workersAiPort", workersAi.port);
   const s3 = await startS3Server();
   project.provide("s3Port", s3.port);
   const jwks = await startJwksServer();
@@ -32,6 +35,7 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     await openai.close();
+    await workersAi.close();
     await s3.close();
     await jwks.close();
     await faults.close();

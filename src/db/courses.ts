@@ -86,3 +86,17 @@ export async function getCourseProgressData(db: Db, owner: string, courseId: str
   ]);
   return { exists: course.length > 0, lectures: lectureRows, latestJobs };
 }
+
+/** The course's title and its thread titles, oldest first: words a recording of it likely contains. */
+export async function courseVocabulary(db: Db, owner: string, courseId: string, maxThreads = 40) {
+  const [course, rows] = await db.batch([
+    db.select({ title: courses.title }).from(courses).where(courseIs(owner, courseId)),
+    db
+      .select({ title: threads.title })
+      .from(threads)
+      .where(and(eq(threads.owner_id, owner), eq(threads.course_id, courseId)))
+      .orderBy(asc(threads.created_at), asc(threads.id))
+      .limit(maxThreads),
+  ]);
+  return { courseTitle: course[0]?.title ?? null, threadTitles: rows.map((r) => r.title) };
+}

@@ -7,11 +7,20 @@ export interface TranscriptSegment {
   text: string;
 }
 
+/** One recognised word with its times, when the speech-to-text provider reports them. */
+export interface TranscriptWord {
+  startSec: number;
+  endSec: number;
+  word: string;
+}
+
 export interface Transcript {
   lectureId: string;
   createdAt: string;
   language: string | null;
   text: string;
   segments: TranscriptSegment[];
+  /** Word times, kept in the stored transcript only (segments are what the stages use). */
+  words?: TranscriptWord[];
   engine: { provider: string; model: string };
 }

@@ -12,6 +12,36 @@ export class TransientJobError extends Error {
   override name = "TransientJobError";
 }
 
+/**
+ * Workers AI errors reach the Worker as `InferenceUpstreamError("<code>: <description>")`. Worth
+ * another attempt: out of capacity (3040), timeout (3007), aborted (3008). The rest (no such model,
+ * invalid input, request too large, account limits such as the daily free allocation, 3036) will
+ * not change by waiting minutes. A code neither list knows is judged by its message, as other errors are.
+ */
+const WORKERS_AI_TRANSIENT = new Set([3007, 3008, 3040]);
+const WORKERS_AI_PERMANENT = new Set([3003, 3006, 3023, 3036, 3039, 3041, 3042, 5004, 5005, 5007, 5016, 5018, 5019]);
+const WORKERS_AI_CODE = /^(\d{4}): /;
+
+export function workersAiErrorCode(error: unknown): number | null {
+  const message = (error as { message?: unknown } | null)?.message;
+  const match = typeof message === "string" ? WORKERS_AI_CODE.exec(message) : null;
+  return match ? Number(match[1]) : null;
+}
+
+/**
+ * A Workers AI failure as a job error naming the model, transient or permanent by its code (or,
+ * for an error without one, by the same rules as any other error).
+ */
+export function workersAiJobError(error: unknown, model: string): Error {
+  if (error instanceof TransientJobError || error instanceof PermanentJobError) return error;
+  const message = String((error as { message?: unknown } | null)?.message ?? error);
+  // What `wrangler dev` binds without a Cloudflare login: a stand-in that refuses every call.
+  if (/needs to be run remotely/.test(message))
+    return new PermanentJobError(`Workers AI cannot run in local development without a Cloudflare account (${message}); use OpenAI or a transcript upload locally.`);
+  const wrapped = `Workers AI (${model}): ${message}`;
+  return isTransient(error) ? new TransientJobError(wrapped, { cause: error }) : new PermanentJobError(wrapped, { cause: error });
+}
+
 /** SQLSTATE classes that mean "try again": connection, resources, shutdown, serialization. */
 const TRANSIENT_SQLSTATE = /^(08|53|57P|40001|40P01)/;
 
@@ -22,6 +52,9 @@ function isTransient(error: unknown, depth = 0): boolean {
   if (error instanceof PermanentJobError) return false;
   if (e.name === "TimeoutError" || e.name === "AbortError") return true;
   if (typeof e.name === "string" && /APIConnection(Timeout)?Error/.test(e.name)) return true;
+  const aiCode = workersAiErrorCode(error);
+  if (aiCode !== null && WORKERS_AI_TRANSIENT.has(aiCode)) return true;
+  if (aiCode !== null && WORKERS_AI_PERMANENT.has(aiCode)) return false;
   if (typeof e.status === "number" && (e.status === 408 || e.status === 429 || e.status >= 500)) return true;
   if (typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code)) return TRANSIENT_SQLSTATE.test(e.code);
   const message = String(e.message ?? "");

@@ -1,7 +1,8 @@
 /**
  * Generation stage: the five study artifacts and the lecture's concept threads, from the stored
- * transcript segments. With an OpenAI key the model writes them (structured outputs); without one
- * the offline generator does. Storage keys and rows are keyed by lecture and type, so a second
+ * transcript segments. A model writes them (structured outputs, on OpenAI or Workers AI) when a
+ * generation provider is configured; otherwise the offline generator does (./providers). Storage
+ * keys and rows are keyed by lecture and type, so a second
  * run replaces the first.
  */
 import { loadGenerationInput, saveArtifactRecords } from "../db/artifacts.ts";
@@ -9,14 +10,15 @@ import { lectureOfJob, objectKeys } from "./keys.ts";
 import type { JobRow } from "../db/rows.ts";
 import { saveLectureThreads, type ThreadUpsert } from "../db/threads.ts";
 import { ARTIFACT_TYPES, buildArtifact, CONTENT_SCHEMAS, type GeneratedContent } from "../domain/artifacts.ts";
-import { EmptyTranscriptError, generateOffline } from "../domain/generation/offline.ts";
+import { EmptyTranscriptError } from "../domain/generation/offline.ts";
 import { groundContent } from "../domain/grounding.ts";
 import { findPreset } from "../domain/presets.ts";
 import { detectConceptsOffline, normalizeConceptTitle } from "../domain/threads/detect.ts";
 import { PermanentJobError } from "./errors.ts";
 import type { Services } from "../services.ts";
 import { writeJson } from "../storage/index.ts";
-import { createOpenAI, detectConceptsWithOpenAI, generateWithOpenAI, type DetectedConcept } from "./openai/index.ts";
+import type { DetectedConcept } from "./openai/index.ts";
+import { generationProvider } from "./providers/index.ts";
 
 export interface GenerationParams {
   courseId: string;
@@ -39,7 +41,7 @@ function noteFor(concept: DetectedConcept, isNew: boolean, lectureId: string): s
 
 export async function runGeneration(services: Services, job: JobRow) {
   const { db, storage, config } = services;
-  const params = paramsOf(job, config.openai.model);
+  const params = paramsOf(job, config.ai.generation.model);
   const preset = findPreset(params.presetId);
   if (!preset) throw new PermanentJobError("Invalid preset_id.");
 
@@ -50,13 +52,14 @@ export async function runGeneration(services: Services, job: JobRow) {
   const lectureId = input.lecture.id;
   const segments = input.segments;
 
-  const client = config.openai.apiKey ? createOpenAI({ apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl }) : null;
-  const generator = client ? `openai:${params.openaiModel}` : "offline";
+  // A job queued before the provider changed may name a model the new one does not serve.
+  const { allowedModels, model: defaultModel } = config.ai.generation;
+  const provider = generationProvider(config, allowedModels.includes(params.openaiModel) ? params.openaiModel : defaultModel);
+  const byModel = provider.name !== "offline";
+  const generator = provider.label;
   let raw: GeneratedContent;
   try {
-    raw = client
-      ? await generateWithOpenAI(client, { segments, preset, title: input.lecture.title, model: params.openaiModel })
-      : generateOffline({ segments, preset, title: input.lecture.title });
+    raw = await provider.generate({ segments, preset, title: input.lecture.title });
   } catch (error) {
     if (error instanceof EmptyTranscriptError) throw new PermanentJobError("Transcript text is empty.");
     throw error;
@@ -70,15 +73,9 @@ export async function runGeneration(services: Services, job: JobRow) {
   // Threads: link the lecture's concepts to the course's existing threads.
   const existing = input.existingThreads;
   let concepts: DetectedConcept[];
-  if (client) {
+  if (byModel) {
     try {
-      ({ concepts } = await detectConceptsWithOpenAI(client, {
-        lectureId,
-        segments,
-        existing,
-        model: params.openaiModel,
-        normalize: normalizeConceptTitle,
-      }));
+      ({ concepts } = await provider.detectConcepts({ lectureId, segments, existing, normalize: normalizeConceptTitle }));
     } catch (error) {
       // Threads are a bonus on top of the artifacts: when the model fails at them, the offline detector
       // does the job rather than failing the whole generation.
@@ -97,7 +94,7 @@ export async function runGeneration(services: Services, job: JobRow) {
       title: concept.title,
       titleKey: concept.titleKey,
       summary: concept.summary,
-      replaceSummary: Boolean(client && prior && concept.changeType),
+      replaceSummary: Boolean(byModel && prior && concept.changeType),
       complexityLevel: concept.complexityLevel,
       changeType: isNew ? "refinement" : (concept.changeType ?? "refinement"),
       note: noteFor(concept, isNew, lectureId),

@@ -54,9 +54,10 @@ export async function startGeneration(
   if (!isPresetId(presetId)) throw new ApiError("invalid_preset");
   if (lecture.course_id && lecture.course_id !== courseId) throw new ApiError("course_mismatch");
   if (lecture.preset_id && lecture.preset_id !== presetId) throw new ApiError("preset_mismatch");
-  const openaiModel = request.openaiModel || services.config.openai.model;
+  // The field keeps its historical name; it picks among the generation provider's models.
+  const openaiModel = request.openaiModel || services.config.ai.generation.model;
   // Clients choose among the models the operator pays for, not any model.
-  const { allowedModels } = services.config.openai;
+  const { allowedModels } = services.config.ai.generation;
   if (!allowedModels.includes(openaiModel))
     throw validationFailed([
       { loc: ["body", "openai_model"], msg: `Input should be one of the configured models: ${allowedModels.join(", ")}`, type: "enum" },

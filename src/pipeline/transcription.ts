@@ -1,5 +1,6 @@
 /**
- * Transcription stage: audio goes to OpenAI's transcription API; an upload that already is a
+ * Transcription stage: audio goes to the configured speech-to-text provider (OpenAI or Workers
+ * AI, ./providers); an upload that already is a
  * transcript (.txt, .vtt, .srt, .json) is parsed instead. Either result is sanitised, then the
  * transcript JSON is stored at a deterministic key and its segments replace the lecture's rows, so
  * running twice is harmless.
@@ -14,7 +15,8 @@ import { sanitizeTranscript } from "../domain/transcripts/sanitize.ts";
 import { PermanentJobError } from "./errors.ts";
 import type { Services } from "../services.ts";
 import { writeJson } from "../storage/index.ts";
-import { createOpenAI, OPENAI_AUDIO_MAX_BYTES, transcribeAudio } from "./openai/index.ts";
+import { transcriptionProvider } from "./providers/index.ts";
+import { transcriptionHints } from "./providers/hints.ts";
 
 /** Transcript uploads are text; anything this large is not a lecture transcript. */
 const MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024;
@@ -47,29 +49,30 @@ export async function runTranscription(services: Services, job: JobRow) {
     }
     engine = { provider: "upload", model: kind };
   } else {
-    if (!config.openai.apiKey) {
+    const provider = transcriptionProvider(config);
+    if (!provider) {
       await object.body.cancel();
       throw new PermanentJobError(
-        "Transcribing audio needs an OpenAI API key: set OPENAI_API_KEY (wrangler secret put OPENAI_API_KEY), or upload a transcript (.txt, .vtt, .srt or .json) instead of audio.",
+        "Transcribing audio needs a speech-to-text provider: set OPENAI_API_KEY (wrangler secret put OPENAI_API_KEY) or bind Workers AI ([ai] in wrangler.toml), or upload a transcript (.txt, .vtt, .srt or .json) instead of audio.",
       );
     }
-    if (object.size > OPENAI_AUDIO_MAX_BYTES) {
+    if (object.size > provider.maxFileBytes) {
       await object.body.cancel();
-      throw new PermanentJobError(
-        `The recording is ${(object.size / 1024 / 1024).toFixed(1)} MB; OpenAI transcribes at most 25 MB per file. Record or convert to a compact format (e.g. mono Opus or AAC at 32 kbps), or upload a transcript.`,
-      );
+      throw new PermanentJobError(provider.tooLargeMessage(object.size));
     }
-    const model = typeof job.params.model === "string" ? job.params.model : "base";
-    const client = createOpenAI({ apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl });
-    const result = await transcribeAudio(client, {
-      bytes: await new Response(object.body).arrayBuffer(),
-      filename: lecture.original_filename ?? key.split("/").pop()!,
-      contentType: lecture.content_type ?? object.contentType,
-      model,
-      durationSec: lecture.duration_sec || undefined,
-    });
+    const requestedModel = typeof job.params.model === "string" ? job.params.model : "base";
+    const hints = await transcriptionHints(db, lectureKey, lecture, requestedModel);
+    const result = await provider.transcribe(
+      {
+        bytes: await new Response(object.body).arrayBuffer(),
+        filename: lecture.original_filename ?? key.split("/").pop()!,
+        contentType: lecture.content_type ?? object.contentType,
+        size: object.size,
+      },
+      hints,
+    );
     parsed = result;
-    engine = { provider: "openai", model: result.model };
+    engine = { provider: provider.name, model: result.model };
   }
 
   // Once, here, for both sources: nothing unsanitised reaches storage or the database.
@@ -81,6 +84,7 @@ export async function runTranscription(services: Services, job: JobRow) {
     language: parsed.language,
     text: parsed.text,
     segments: parsed.segments,
+    ...(parsed.words ? { words: parsed.words } : {}),
     engine,
   };
   const transcriptKey = objectKeys.transcript(lectureKey);

@@ -23,6 +23,17 @@ const ReadinessSchema = z
       })
       .optional()
       .openapi({ description: "The credentials this deployment accepts. `required: false` (PLC_AUTH=off) is the open single-owner mode." }),
+    providers: z
+      .object({
+        transcription: z.object({ provider: z.enum(["openai", "workers-ai", "upload-only"]), model: z.string().nullable() }),
+        generation: z.object({ provider: z.enum(["openai", "workers-ai", "offline"]), model: z.string().nullable() }),
+        gateway: z.string().nullable(),
+      })
+      .optional()
+      .openapi({
+        description:
+          "The AI providers in use: `upload-only` transcribes transcript uploads only, `offline` is the built-in generator; `gateway` is the AI Gateway id.",
+      }),
   })
   .openapi("Readiness");
 

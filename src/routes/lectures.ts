@@ -97,7 +97,10 @@ const transcribe = createRoute({
         .string()
         .regex(/^[A-Za-z0-9._:-]{1,64}$/)
         .default("base")
-        .openapi({ description: "`base` (or any Whisper size name) means whisper-1; other OpenAI transcription models pass through." }),
+        .openapi({
+          description:
+            "With OpenAI, `base` (or any Whisper size name) means whisper-1 and other OpenAI transcription models pass through; Workers AI always uses WORKERS_AI_TRANSCRIPTION_MODEL.",
+        }),
     }),
   },
   responses: { 200: jsonContent(JobAcceptedSchema, "The job (final status in inline mode)."), ...problemResponses(404, 422) },
@@ -110,7 +113,10 @@ const GenerateBodySchema = z
     openai_model: safeText({ max: 100 })
       .nullable()
       .optional()
-      .openapi({ description: "A model among OPENAI_MODEL and OPENAI_MODELS (the operator's allowlist); others are a 422." }),
+      .openapi({
+        description:
+          "A generation model the operator allows: OPENAI_MODEL and OPENAI_MODELS with OpenAI, WORKERS_AI_MODEL with Workers AI; others are a 422.",
+      }),
   })
   .openapi("GenerateRequest", { description: "All fields optional; `{}` uses the lecture's course and preset." });
 

@@ -3,7 +3,7 @@
  * clients, so a database's own text (which can quote data, SQL or the schema) never reaches it.
  */
 import { describe, expect, it } from "vitest";
-import { classifyError, PermanentJobError, TransientJobError } from "../../src/pipeline/errors.ts";
+import { classifyError, PermanentJobError, TransientJobError, workersAiJobError } from "../../src/pipeline/errors.ts";
 
 /** How drizzle wraps a Postgres error from the Neon driver. */
 function databaseError(code: string, text: string) {
@@ -46,5 +46,41 @@ describe("classifyError", () => {
     [new PermanentJobError("Transcript not found. Run transcription first."), false],
   ])("provider and stage errors keep their words: %s", (error, transient) => {
     expect(classifyError(error)).toEqual({ transient, message: (error as Error).message });
+  });
+});
+
+/** What the AI binding throws: workerd's InferenceUpstreamError, "<code>: <description>". */
+function aiError(code: number, description: string, name = "InferenceUpstreamError") {
+  return Object.assign(new Error(`${code}: ${description}`), { name });
+}
+
+describe("Workers AI errors", () => {
+  it.each([
+    [3040, "No more data centers to forward the request to", true],
+    [3007, "Request timeout", true],
+    [3008, "Request was aborted", true],
+    [5007, "No such model @cf/x or task", false],
+    [5004, "Invalid data type for base64 input: number", false],
+    [3006, "Request is too large", false],
+    // Its words would pass for an outage; its code says the account is blocked.
+    [3023, "Service unavailable for account", false],
+    [3036, "You have used up your daily free allocation of 10,000 neurons.", false],
+  ])("code %i (%s) is transient: %s", (code, description, transient) => {
+    expect(classifyError(aiError(code, description))).toEqual({ transient, message: `${code}: ${description}` });
+  });
+
+  it("names the model and keeps the classification when wrapped as a job error", () => {
+    const busy = workersAiJobError(aiError(3040, "No more data centers to forward the request to"), "@cf/m");
+    expect(busy).toBeInstanceOf(TransientJobError);
+    expect(classifyError(busy)).toEqual({ transient: true, message: "Workers AI (@cf/m): 3040: No more data centers to forward the request to" });
+    const missing = workersAiJobError(aiError(5007, "No such model @cf/m or task"), "@cf/m");
+    expect(missing).toBeInstanceOf(PermanentJobError);
+    expect(classifyError(missing).transient).toBe(false);
+  });
+
+  it("the binding of `wrangler dev` without a login fails for good, saying why", () => {
+    const local = workersAiJobError(new Error("Binding AI needs to be run remotely"), "@cf/m");
+    expect(local).toBeInstanceOf(PermanentJobError);
+    expect(local.message).toMatch(/local development without a Cloudflare account/);
   });
 });

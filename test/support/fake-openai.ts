@@ -302,7 +302,7 @@ function sectionTitles(system: string): string[] {
   return titles.length ? titles : ["Key points"];
 }
 
-function answer(name: string | null, schema: JsonSchema | undefined, system: string, user: string): unknown {
+export function answer(name: string | null, schema: JsonSchema | undefined, system: string, user: string): unknown {
   const segments = transcriptLines(user);
   if (name === "study_material") return studyMaterial(segments, sectionTitles(system));
   if (name === "lecture_overview") {
@@ -313,7 +313,7 @@ function answer(name: string | null, schema: JsonSchema | undefined, system: str
   return schema ? fromSchema(schema, schema, segments, 0) : {};
 }
 
-function invalidAnswer(name: string | null, schema: JsonSchema | undefined, system: string, user: string): unknown {
+export function invalidAnswer(name: string | null, schema: JsonSchema | undefined, system: string, user: string): unknown {
   if (name === "study_material") {
     // Right shape, wrong content: what a strict-mode model can still get wrong.
     const good = studyMaterial(transcriptLines(user), sectionTitles(system));
@@ -407,7 +407,7 @@ function threadConcepts(segments: Segment[], user: string) {
 }
 
 // Any other schema: a value of the right shape, strings taken from the transcript.
-type JsonSchema = {
+export type JsonSchema = {
   type?: string | string[];
   properties?: Record<string, JsonSchema>;
   items?: JsonSchema;

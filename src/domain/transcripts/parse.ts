@@ -3,7 +3,7 @@
  * instead of going to a speech-to-text provider. Parsers are tolerant of what real caption tools
  * emit (BOMs, CRLF, missing hours, styling tags) and strict only about having some text.
  */
-import type { TranscriptSegment } from "../transcript.ts";
+import type { TranscriptSegment, TranscriptWord } from "../transcript.ts";
 import { sentenceSpans } from "./sentences.ts";
 
 export type TranscriptKind = "vtt" | "srt" | "txt" | "json";
@@ -12,6 +12,8 @@ export interface ParsedTranscript {
   text: string;
   segments: TranscriptSegment[];
   language: string | null;
+  /** Word times from a speech-to-text provider that reports them. */
+  words?: TranscriptWord[];
 }
 
 /** A transcript upload we cannot use; the message is meant for the student who uploaded it. */

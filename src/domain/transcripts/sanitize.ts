@@ -3,7 +3,7 @@
  * speech-to-text provider): text that Postgres accepts and later stages can trust, and times that
  * are real numbers within a lecture's day. Pure: no I/O.
  */
-import type { TranscriptSegment } from "../transcript.ts";
+import type { TranscriptSegment, TranscriptWord } from "../transcript.ts";
 import type { ParsedTranscript } from "./parse.ts";
 
 /** A lecture lasts at most a day (ingest refuses a longer duration too). */
@@ -41,6 +41,18 @@ export function sanitizeTranscript(transcript: ParsedTranscript): ParsedTranscri
     const startSec = sanitizeTime(segment.startSec);
     segments.push({ startSec, endSec: Math.max(startSec, sanitizeTime(segment.endSec)), text });
   }
+  const words: TranscriptWord[] = [];
+  for (const w of transcript.words ?? []) {
+    const word = sanitizeText(w.word).trim();
+    if (!word) continue;
+    const startSec = sanitizeTime(w.startSec);
+    words.push({ startSec, endSec: Math.max(startSec, sanitizeTime(w.endSec)), word });
+  }
   // Both producers make the text by joining the segments; rebuilding it keeps the two in step.
-  return { text: segments.map((s) => s.text).join(" "), segments, language: sanitizeLanguage(transcript.language) };
+  return {
+    text: segments.map((s) => s.text).join(" "),
+    segments,
+    language: sanitizeLanguage(transcript.language),
+    ...(words.length ? { words } : {}),
+  };
 }

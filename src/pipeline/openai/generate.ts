@@ -17,8 +17,10 @@ import {
   DEFAULT_TRANSCRIPT_CHAR_BUDGET,
   formatIssue,
   numberedTranscript,
+  openAIChat,
   requestStructured,
   type SegmentRange,
+  type StructuredChat,
   summariseIssues,
 } from "./structured.ts";
 
@@ -268,13 +270,18 @@ function acceptStudyMaterial(segments: readonly TranscriptSegment[], range: Segm
 
 const MAP_CONCURRENCY = 3;
 
-export async function generateWithOpenAI(client: OpenAI, input: GenerateInput): Promise<GeneratedContent> {
+export function generateWithOpenAI(client: OpenAI, input: GenerateInput): Promise<GeneratedContent> {
+  return generateStudyMaterial(openAIChat(client), input);
+}
+
+/** Provider-neutral: per-part structured requests (map), then a merged overview (reduce). */
+export async function generateStudyMaterial(chat: StructuredChat, input: GenerateInput): Promise<GeneratedContent> {
   if (input.segments.length === 0 || input.segments.every((s) => clean(s.text) === "")) throw new PermanentJobError("Transcript text is empty.");
   const ranges = chunkSegments(input.segments, input.charBudget ?? DEFAULT_TRANSCRIPT_CHAR_BUDGET);
   const system = systemPrompt(input.preset);
 
   const generatePart = (range: SegmentRange, index: number) =>
-    requestStructured(client, {
+    requestStructured(chat, {
       model: input.model,
       name: STUDY_MATERIAL_FORMAT,
       schema: StudyMaterialModelSchema,
@@ -290,7 +297,7 @@ export async function generateWithOpenAI(client: OpenAI, input: GenerateInput): 
   if (ranges.length === 1) return generatePart(ranges[0] as SegmentRange, 0);
 
   const parts = await mapLimit(ranges, MAP_CONCURRENCY, generatePart);
-  const overview = await requestStructured(client, {
+  const overview = await requestStructured(chat, {
     model: input.model,
     name: LECTURE_OVERVIEW_FORMAT,
     schema: OverviewModelSchema,

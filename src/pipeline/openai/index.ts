@@ -14,6 +14,7 @@ export {
 } from "./transcribe.ts";
 export {
   DEFAULT_TRANSCRIPT_CHAR_BUDGET,
+  generateStudyMaterial,
   generateWithOpenAI,
   LECTURE_OVERVIEW_FORMAT,
   MERGE_CAPS,
@@ -21,7 +22,9 @@ export {
   StudyMaterialModelSchema,
   type GenerateInput,
 } from "./generate.ts";
+export { jsonSchemaOf, openAIChat, type ChatAnswer, type ChatMessage, type ChatRequest, type StructuredChat } from "./structured.ts";
 export {
+  detectConcepts,
   detectConceptsWithOpenAI,
   THREAD_CONCEPTS_FORMAT,
   ThreadConceptsModelSchema,

@@ -1,10 +1,11 @@
 /**
  * Shared plumbing for the structured-output calls: the numbered transcript the model cites, the
- * chunker for transcripts over budget, and one request with exactly one repair attempt.
+ * chunker for transcripts over budget, and one request with exactly one repair attempt. The
+ * request goes through a `StructuredChat`, so any provider with JSON-schema output can serve it;
+ * OpenAI's is here, Workers AI's in ../providers/workers-ai.ts.
  */
 import type OpenAI from "openai";
 import { zodResponseFormat } from "openai/helpers/zod";
-import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { z } from "zod";
 import type { TranscriptSegment } from "../../domain/transcript.ts";
 import { PermanentJobError } from "../errors.ts";
@@ -83,6 +84,54 @@ export function summariseIssues(issues: readonly string[], max = 5): string {
   return issues.length > max ? `${shown}; and ${issues.length - max} more` : shown;
 }
 
+// ---- the provider seam ----
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export interface ChatRequest {
+  model: string;
+  name: string;
+  schema: z.ZodType;
+  messages: ChatMessage[];
+}
+
+/** A provider's answer, before any checking: the raw JSON text and why generation stopped. */
+export interface ChatAnswer {
+  content: string | null;
+  refusal?: string | null;
+  /** `length`: cut off at the token limit; `content_filter`: blocked. */
+  finishReason: string | null;
+  /** Set when the provider itself rejected the output as not matching the schema; worth a repair. */
+  invalid?: string;
+}
+
+/** One chat completion constrained to a JSON schema. */
+export type StructuredChat = (request: ChatRequest) => Promise<ChatAnswer>;
+
+/** The JSON schema a zod schema stands for, in the strict form OpenAI's structured outputs want. */
+export function jsonSchemaOf(schema: z.ZodType, name: string): Record<string, unknown> {
+  return zodResponseFormat(schema, name).json_schema.schema as Record<string, unknown>;
+}
+
+export function openAIChat(client: OpenAI): StructuredChat {
+  return async (request) => {
+    // zodResponseFormat turns the schema into a strict json_schema response format; the answer is
+    // then checked by requestStructured with the same schema, so an invalid answer is kept for the repair prompt.
+    const completion = await client.chat.completions.create({
+      model: request.model,
+      messages: request.messages,
+      response_format: zodResponseFormat(request.schema, request.name),
+    });
+    const choice = completion.choices[0];
+    const message = choice?.message;
+    if (!message) return { content: null, finishReason: null, invalid: "The response had no message." };
+    return { content: message.content ?? null, refusal: message.refusal ?? null, finishReason: choice.finish_reason ?? null };
+  };
+}
+
 // ---- one structured request, repaired at most once ----
 
 export type Acceptance<T> = { ok: true; value: T } | { ok: false; issues: string[] };
@@ -92,7 +141,7 @@ export interface StructuredRequest<M, T> {
   /** The response format's name (the model sees it; the local fake keys its answers on it). */
   name: string;
   schema: z.ZodType<M>;
-  messages: ChatCompletionMessageParam[];
+  messages: ChatMessage[];
   /** Checks and converts what the model returned; issues trigger the single repair attempt. */
   accept: (parsed: M) => Acceptance<T>;
   /** What was being asked, for error messages: "generate study material". */
@@ -103,10 +152,10 @@ export interface StructuredRequest<M, T> {
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; issues: string[]; raw: string | undefined };
 
-export async function requestStructured<M, T>(client: OpenAI, request: StructuredRequest<M, T>): Promise<T> {
-  const first = await attempt(client, request, request.messages);
+export async function requestStructured<M, T>(chat: StructuredChat, request: StructuredRequest<M, T>): Promise<T> {
+  const first = await attempt(chat, request, request.messages);
   if (first.ok) return first.value;
-  const repairMessages: ChatCompletionMessageParam[] = [
+  const repairMessages: ChatMessage[] = [
     ...request.messages,
     { role: "assistant", content: first.raw ?? "(no output)" },
     {
@@ -118,30 +167,22 @@ export async function requestStructured<M, T>(client: OpenAI, request: Structure
       ].join("\n"),
     },
   ];
-  const second = await attempt(client, request, repairMessages);
+  const second = await attempt(chat, request, repairMessages);
   if (second.ok) return second.value;
   throw new PermanentJobError(`${request.invalidLabel}: ${summariseIssues(second.issues)}`);
 }
 
-async function attempt<M, T>(client: OpenAI, request: StructuredRequest<M, T>, messages: ChatCompletionMessageParam[]): Promise<Outcome<T>> {
-  // zodResponseFormat turns the schema into a strict json_schema response format; the answer is
-  // then checked here with the same schema, so an invalid answer is kept for the repair prompt.
-  const completion = await client.chat.completions.create({
-    model: request.model,
-    messages,
-    response_format: zodResponseFormat(request.schema, request.name),
-  });
-  const choice = completion.choices[0];
-  const message = choice?.message;
-  if (!message) return { ok: false, issues: ["The response had no message."], raw: undefined };
-  if (message.refusal) throw new PermanentJobError(`The model refused to ${request.task}: ${clean(message.refusal)}`);
-  if (choice.finish_reason === "length") {
+async function attempt<M, T>(chat: StructuredChat, request: StructuredRequest<M, T>, messages: ChatMessage[]): Promise<Outcome<T>> {
+  const answer = await chat({ model: request.model, name: request.name, schema: request.schema as z.ZodType, messages });
+  if (answer.refusal) throw new PermanentJobError(`The model refused to ${request.task}: ${clean(answer.refusal)}`);
+  if (answer.finishReason === "length") {
     throw new PermanentJobError(
       `The model's output was truncated at the model's token limit while trying to ${request.task}. Use a model with a larger output limit or a smaller transcript budget.`,
     );
   }
-  if (choice.finish_reason === "content_filter") throw new PermanentJobError(`The provider's content filter blocked the attempt to ${request.task}.`);
-  const raw = message.content ?? undefined;
+  if (answer.finishReason === "content_filter") throw new PermanentJobError(`The provider's content filter blocked the attempt to ${request.task}.`);
+  const raw = answer.content ?? undefined;
+  if (answer.invalid) return { ok: false, issues: [answer.invalid], raw };
   if (!raw) return { ok: false, issues: ["The response had no JSON content."], raw };
 
   let json: unknown;

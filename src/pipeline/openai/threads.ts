@@ -10,8 +10,10 @@ import {
   clean,
   DEFAULT_TRANSCRIPT_CHAR_BUDGET,
   numberedTranscript,
+  openAIChat,
   requestStructured,
   type SegmentRange,
+  type StructuredChat,
 } from "./structured.ts";
 import { truncateChars } from "../../domain/generation/text.ts";
 import type { DetectedConcept } from "../../domain/threads/detect.ts";
@@ -82,14 +84,19 @@ function userPrompt(existing: readonly ExistingThread[], segments: readonly Tran
   return `Existing threads:\n${threads}\n\nLecture transcript:\n${numberedTranscript(segments, range)}`;
 }
 
-export async function detectConceptsWithOpenAI(client: OpenAI, input: DetectConceptsInput): Promise<{ concepts: DetectedConcept[] }> {
+export function detectConceptsWithOpenAI(client: OpenAI, input: DetectConceptsInput): Promise<{ concepts: DetectedConcept[] }> {
+  return detectConcepts(openAIChat(client), input);
+}
+
+/** Provider-neutral; a transcript over budget is read part by part. */
+export async function detectConcepts(chat: StructuredChat, input: DetectConceptsInput): Promise<{ concepts: DetectedConcept[] }> {
   if (input.segments.every((s) => clean(s.text) === "")) return { concepts: [] };
   // A transcript over budget is read part by part; the answers are merged by title key below.
   const ranges = chunkSegments(input.segments, input.charBudget ?? DEFAULT_TRANSCRIPT_CHAR_BUDGET);
   const answers: ThreadConceptsModelOutput[] = [];
   for (const range of ranges) {
     answers.push(
-      await requestStructured(client, {
+      await requestStructured(chat, {
         model: input.model,
         name: THREAD_CONCEPTS_FORMAT,
         schema: ThreadConceptsModelSchema,

@@ -104,3 +104,25 @@ describe("sanitizeTranscript", () => {
     expect(sanitizeTranscript(clean)).toEqual(clean);
   });
 });
+
+describe("sanitizeTranscript: word times", () => {
+  it("cleans words like segments, bounds their times and drops empty ones; no words, no field", () => {
+    const out = sanitizeTranscript({
+      text: "x",
+      language: "en",
+      segments: [{ startSec: 0, endSec: 2, text: "Hello there" }],
+      words: [
+        { startSec: 0, endSec: 0.5, word: " Hel\u0000lo" },
+        { startSec: 0.6, endSec: 0.4, word: "there" },
+        { startSec: Number.NaN, endSec: 1, word: "\u0007" },
+        { startSec: -3, endSec: 1e9, word: "ok" },
+      ],
+    });
+    expect(out.words).toEqual([
+      { startSec: 0, endSec: 0.5, word: "Hello" },
+      { startSec: 0.6, endSec: 0.6, word: "there" },
+      { startSec: 0, endSec: 86_400, word: "ok" },
+    ]);
+    expect("words" in sanitizeTranscript({ text: "a", language: null, segments: [{ startSec: 0, endSec: 1, text: "a" }] })).toBe(false);
+  });
+});
