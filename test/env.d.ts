@@ -5,6 +5,7 @@ declare module "vitest" {
     s3Port: number;
     faultProxyPort: number;
     jwksPort: number;
+    webhookPort: number;
   }
 }
 
@@ -24,6 +25,7 @@ declare global {
       PLC_ADMIN_TOKEN: string;
       TEST_JWKS_BASE: string;
       TEST_LIMITER: RateLimit;
+      TEST_WEBHOOK_RECEIVER: string;
     }
   }
 }
