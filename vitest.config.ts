@@ -60,6 +60,13 @@ function project(
             TEST_FAULT_PROXY: `http://127.0.0.1:${inject("faultProxyPort")}`,
             TEST_WORKERS_AI: `http://127.0.0.1:${inject("workersAiPort")}`,
             PLC_WORKERS_AI: "off",
+            // Webhooks: a local receiver (http, loopback) and a local DNS-over-HTTPS stand-in
+            // (test/support/webhook-receiver.ts); fast retries.
+            PLC_WEBHOOKS_ALLOW_LOCAL: "1",
+            WEBHOOK_SECRET_KEY: "dGVzdC1rZXktbm90LWEtc2VjcmV0LTAxMjM0NTY3ODk=",
+            WEBHOOKS_DOH_URL: `http://127.0.0.1:${inject("webhookPort")}/dns-query`,
+            WEBHOOK_RETRY_DELAYS_SEC: "1,1,1",
+            TEST_WEBHOOK_RECEIVER: `http://127.0.0.1:${inject("webhookPort")}`,
             ...bindings((key) => inject(key)),
           },
           // A small budget with a short window, so tests can use one up and see it come back;
@@ -68,6 +75,7 @@ function project(
           queueConsumers: {
             "pegasus-jobs": { maxBatchTimeout: 0.05, maxRetries: 10, deadLetterQueue: "pegasus-jobs-dlq" },
             "pegasus-jobs-dlq": { maxBatchTimeout: 0.05 },
+            "pegasus-webhooks": { maxBatchTimeout: 0.05, maxRetries: 10 },
           },
           ...miniflare((key) => inject(key)),
         },

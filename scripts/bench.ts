@@ -9,7 +9,7 @@
  * BENCH_UPLOAD_MB (90), BENCH_DATABASE_URL, BENCH_WRANGLER_LOG (a file for wrangler's whole output).
  *
  * This file only runs the parts in order and sums up; they live in scripts/bench/: settings.ts,
- * setup.ts (start), seed.ts, endpoints.ts (A), floor.ts (D), auth.ts (E), pipeline.ts (B),
+ * setup.ts (start), seed.ts, endpoints.ts (A), floor.ts (D), auth.ts (E), pipeline.ts (B), push.ts (F),
  * upload.ts (C), with client.ts (requests to the Worker), identity.ts (the JWKS the Worker trusts),
  * report.ts (output, failed checks) and lecture-text.ts.
  */
@@ -19,6 +19,7 @@ import { reloads, wranglerLog } from "./bench/client.ts";
 import { endpoints, measured } from "./bench/endpoints.ts";
 import { requestFloor } from "./bench/floor.ts";
 import { pipeline } from "./bench/pipeline.ts";
+import { push } from "./bench/push.ts";
 import { problems, section, setPhase } from "./bench/report.ts";
 import { seed } from "./bench/seed.ts";
 import { start } from "./bench/setup.ts";
@@ -46,6 +47,7 @@ try {
   const floor = await requestFloor();
   const auth = await authCost();
   const pipe = await pipeline();
+  const pushed = await push();
   const mem = await ingestMemory(wranglerPid);
   section("Summary");
   const reads = [...measured].filter(([label]) => label.startsWith("GET"));
@@ -53,6 +55,7 @@ try {
   console.log(`reads: ${reads.length} endpoints, round trips ${[...new Set(reads.map(([, m]) => m.rt))].join("/")} (presets 0, the rest 1 expected)`);
   console.log(`writes (round trips per request): ${writes.join(", ")}`);
   console.log(`pipeline: ${3 * LECTURES} jobs in ${pipe.wall.toFixed(1)} s = ${pipe.jobsPerSec.toFixed(2)} jobs/s, ${pipe.rtPerJob.toFixed(2)} round trips per job, ${pipe.failed} failed`);
+  console.log(`push: job completed -> webhook ${pushed.webhookP50.toFixed(0)}/${pushed.webhookP95.toFixed(0)} ms, -> SSE ${pushed.sseP50.toFixed(0)}/${pushed.sseP95.toFixed(0)} ms (median/p95); 200 streams: ${pushed.incomplete} missed events, ${pushed.openRt} round trips to open, ${pushed.idleRt} while open`);
   console.log(`request floor: GET /health ${floor.pegasus.toFixed(3)} ms median vs ${floor.empty.toFixed(3)} ms for an empty Worker: ours ${floor.ours.toFixed(3)} ms`);
   const authLine = auth.slice(1).map((a) => `${a.label.replace(/^\(\w\) /, "")} ${a.net >= 0 ? "+" : ""}${a.net.toFixed(3)} ms/${a.rt}`);
   console.log(`authentication, median over PLC_AUTH=off net of the process baseline / round trips (PLC_AUTH=off ${auth[0]!.rt}): ${authLine.join(", ")}`);

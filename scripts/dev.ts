@@ -29,6 +29,8 @@ const PASSTHROUGH = [
   /^S3_/,
   /^AWS_(REGION|ACCESS_KEY_ID|SECRET_ACCESS_KEY)$/,
   /^JOB_/,
+  /^WEBHOOK/,
+  /^SSE_/,
 ];
 
 const PLACEHOLDER_DATABASE_URL = "postgresql://pegasus:pegasus@localhost:5432/pegasus";
@@ -69,7 +71,14 @@ try {
 // Overrides go into a private env file loaded after .dev.vars, so they win.
 // wrangler cannot run Workers AI without a Cloudflare login (it runs with --local below, where the
 // AI binding refuses every call): Pegasus ignores the binding unless the shell turns it back on.
-const overrides: Record<string, string> = { NEON_FETCH_ENDPOINT: gateway.url, DATABASE_URL: databaseUrl, PLC_WORKERS_AI: "off" };
+// Local mode for webhooks: a receiver on this machine (http, loopback) may be registered, and secrets
+// are sealed with the public development key unless WEBHOOK_SECRET_KEY is set. Never deployed.
+const overrides: Record<string, string> = {
+  NEON_FETCH_ENDPOINT: gateway.url,
+  DATABASE_URL: databaseUrl,
+  PLC_WORKERS_AI: "off",
+  PLC_WEBHOOKS_ALLOW_LOCAL: "1",
+};
 for (const [key, value] of Object.entries(process.env)) {
   if (value !== undefined && PASSTHROUGH.some((p) => p.test(key))) overrides[key] = value;
 }

@@ -18,11 +18,13 @@ import { publicCache, responseHeaders } from "./lib/response-headers.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { courseRoutes } from "./routes/courses.ts";
 import { docsPage } from "./routes/docs.ts";
+import { eventRoutes } from "./routes/events.ts";
 import { exportRoutes } from "./routes/exports.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { lectureRoutes } from "./routes/lectures.ts";
 import { presetRoutes } from "./routes/presets.ts";
+import { registerWebhookEvents, webhookRoutes } from "./routes/webhooks.ts";
 import { MisconfiguredError, provideServices } from "./services.ts";
 import { StorageError } from "./storage/index.ts";
 
@@ -88,7 +90,7 @@ export function createApp() {
     return cors({
       origin: (origin) => (origins.includes("*") ? "*" : origins.includes(origin) ? origin : null),
       allowMethods: (_origin, c) => allowedMethods(c.req.path),
-      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-Id", "Pegasus-Owner"],
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-Id", "Pegasus-Owner", "Last-Event-ID"],
       exposeHeaders: ["X-Request-Id", "ETag", "Content-Disposition", "WWW-Authenticate", "Retry-After", "RateLimit", "RateLimit-Policy", "Idempotent-Replayed"],
       maxAge: 600,
     })(c, next);
@@ -107,7 +109,9 @@ export function createApp() {
     .route("/", lectureRoutes)
     .route("/", jobRoutes)
     .route("/", exportRoutes)
-    .route("/", apiKeyRoutes);
+    .route("/", apiKeyRoutes)
+    .route("/", webhookRoutes)
+    .route("/", eventRoutes);
 
   app.use("/openapi.json", publicCache());
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
@@ -116,6 +120,7 @@ export function createApp() {
     description:
       "A JWT from the app's identity provider (its `sub` is the owner), an API key (`plc_…`, from POST /api-keys), or the bootstrap admin token.",
   });
+  registerWebhookEvents(app);
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     // Every operation needs a credential unless it says otherwise (health, presets).

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import type { JobMessage } from "./jobs/messages.ts";
+import type { WebhookMessage } from "./push/messages.ts";
 
 const TRUTHY = new Set(["1", "true", "yes", "on"]);
 
@@ -80,6 +81,9 @@ const rateLimitPolicy = optionalText
     return { quota, windowSec };
   });
 
+/** Standard Webhooks retry schedule: about 40 hours in all, each step within a queue's 12 h delay limit. */
+const WEBHOOK_RETRY_DELAYS_SEC = [30, 120, 600, 1800, 3600, 7200, 14400, 28800, 43200, 43200];
+
 const rawEnvSchema = z.object({
   DATABASE_URL: z
     .string({ error: "is not set; expected a postgres:// or postgresql:// connection string" })
@@ -148,9 +152,22 @@ const rawEnvSchema = z.object({
   RATE_LIMIT_STARTS: rateLimitPolicy,
   RATE_LIMIT_READS: rateLimitPolicy,
   AI: binding<Ai>(isAi).optional(),
+  WEBHOOK_SECRET_KEY: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9+/]{43}=$/.test(v), {
+    message: "expected 32 random bytes in base64 (e.g. `openssl rand -base64 32`)",
+  }),
+  PLC_WEBHOOKS_ALLOW_LOCAL: z.unknown().optional().transform(isTruthy),
+  WEBHOOKS_DOH_URL: httpUrl(" (a DNS-over-HTTPS JSON endpoint, e.g. https://cloudflare-dns.com/dns-query)").transform(
+    (v) => v ?? "https://cloudflare-dns.com/dns-query",
+  ),
+  WEBHOOK_RETRY_DELAYS_SEC: optionalText
+    .refine((v) => v === undefined || /^\s*\d+(\s*,\s*\d+)*\s*$/.test(v), { message: "expected comma-separated whole seconds, e.g. 30,120,600" })
+    .transform((v) => (v === undefined ? WEBHOOK_RETRY_DELAYS_SEC : v.split(",").map((s) => Number(s.trim())))),
+  SSE_MAX_SEC: positiveInt(600, 3_600),
   BUCKET: binding<R2Bucket>(isR2Bucket).optional(),
   JOBS: binding<Queue<JobMessage>>(isQueue).optional(),
   DEAD_LETTERS: binding<Queue<JobMessage>>(isQueue).optional(),
+  WEBHOOKS: binding<Queue<WebhookMessage>>(isQueue).optional(),
+  PROGRESS_HUB: binding<DurableObjectNamespace>((v) => "idFromName" in v && "get" in v).optional(),
   ANONYMOUS_LIMITER: binding<RateLimit>(isRateLimiter).optional(),
   UPLOADS_LIMITER: binding<RateLimit>(isRateLimiter).optional(),
   STARTS_LIMITER: binding<RateLimit>(isRateLimiter).optional(),
@@ -172,6 +189,14 @@ const RATE_LIMIT_SETTINGS = {
 } as const satisfies Record<RateLimitBudgetName, { binding: string; policy: string }>;
 
 type RawConfig = z.output<typeof rawEnvSchema>;
+
+/**
+ * The key that seals webhook secrets when WEBHOOK_SECRET_KEY is unset in local mode
+ * (PLC_WEBHOOKS_ALLOW_LOCAL, which `npm run dev` and the tests set and no deployment may): public,
+ * so secrets sealed with it are not protected at rest. A deployment without the variable refuses
+ * to create webhooks rather than fall back to it.
+ */
+export const LOCAL_WEBHOOK_SECRET_KEY = "cGVnYXN1cy1sb2NhbC1vbmx5LXdlYmhvb2sta2V5ISE=";
 
 export type StorageConfig =
   | { mode: "r2"; bucket: R2Bucket; bucketName: string }
@@ -240,6 +265,22 @@ export interface Config {
     /** Bootstrap secret accepted as a bearer credential with `admin` scope. */
     adminToken?: string;
   };
+  webhooks: {
+    /** Producer for webhook deliveries (consumed by this Worker too). */
+    queue?: Queue<WebhookMessage>;
+    /** Encrypts signing secrets at rest (base64, 32 bytes); unset outside local mode: no webhooks. */
+    secretKey?: string;
+    /** PLC_WEBHOOKS_ALLOW_LOCAL: http and loopback targets are allowed too (local development only). */
+    allowLocal: boolean;
+    /** DNS-over-HTTPS JSON endpoint used to resolve webhook hosts (Workers have no DNS API). */
+    dohUrl: string;
+    /** The delay before each retry; its length is the number of retries. */
+    retryDelaysSec: number[];
+  };
+  /** Fan-out of live progress: one Durable Object per course (src/push/progress-hub.ts). */
+  progressHub?: DurableObjectNamespace;
+  /** A progress stream closes itself after this long; the client reconnects with Last-Event-ID. */
+  sseMaxSec: number;
   /** Raw audio of lectures transcribed longer ago than this is deleted by the sweep (unset: kept). */
   audioRetentionDays?: number;
   /** The budgets in force: one without its binding (or with PLC_RATE_LIMIT=off) is not limited. */
@@ -348,6 +389,15 @@ function assemble(raw: RawConfig): ConfigResult {
       rateLimits,
       queue: raw.JOBS,
       deadLetters: raw.DEAD_LETTERS,
+      webhooks: {
+        queue: raw.WEBHOOKS,
+        secretKey: raw.WEBHOOK_SECRET_KEY ?? (raw.PLC_WEBHOOKS_ALLOW_LOCAL ? LOCAL_WEBHOOK_SECRET_KEY : undefined),
+        allowLocal: raw.PLC_WEBHOOKS_ALLOW_LOCAL,
+        dohUrl: raw.WEBHOOKS_DOH_URL,
+        retryDelaysSec: raw.WEBHOOK_RETRY_DELAYS_SEC,
+      },
+      progressHub: raw.PROGRESS_HUB,
+      sseMaxSec: raw.SSE_MAX_SEC,
       jobs: {
         maxAttempts: raw.JOB_MAX_ATTEMPTS,
         retryDelaysSec: raw.JOB_RETRY_DELAYS_SEC,

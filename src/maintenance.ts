@@ -9,6 +9,7 @@ import { isIdle, noteActivity } from "./jobs/activity.ts";
 import { runRecoverySweep } from "./jobs/recovery.ts";
 import { purgeDeletedObjects, runRetention } from "./pipeline/deletion.ts";
 import { runUploadSweep } from "./pipeline/uploads.ts";
+import { runWebhookSweep } from "./push/sweep.ts";
 import { servicesFromEnv, type Services } from "./services.ts";
 
 export interface MaintenanceResult {
@@ -18,6 +19,8 @@ export interface MaintenanceResult {
   objects?: Awaited<ReturnType<typeof purgeDeletedObjects>>;
   /** Lectures whose audio passed PLC_AUDIO_RETENTION_DAYS (on the daily run). */
   audioExpired?: number;
+  /** Webhook deliveries whose queue message was lost, sent again (undefined: the sweep failed). */
+  webhooks?: Awaited<ReturnType<typeof runWebhookSweep>>;
   /** Expired Idempotency-Key records deleted (undefined: the sweep failed). */
   idempotencyKeys?: number;
 }
@@ -42,7 +45,7 @@ export async function runMaintenance(env: object, scheduledTime = Date.now()): P
     : undefined;
   if (audioExpired) await noteActivity(services.storage, { force: true }); // their objects are to be removed
   if (await isIdle(services.storage)) return { idle: true, ...(audioExpired !== undefined ? { audioExpired } : {}) };
-  const [jobs, uploads, objects, idempotencyKeys] = await Promise.all([
+  const [jobs, uploads, objects, idempotencyKeys, webhooks] = await Promise.all([
     runRecoverySweep(services),
     runUploadSweep(services),
     purgeDeletedObjects(services).catch((error) => {
@@ -51,9 +54,10 @@ export async function runMaintenance(env: object, scheduledTime = Date.now()): P
     }),
     // Claims ignore expired keys anyway: a failed sweep waits for the next run.
     sweepIdempotencyKeys(services.db).catch(() => undefined),
+    runWebhookSweep(services),
   ]);
   // Work still pending (or a sweep that failed): keep sweeping.
-  if (!jobs || !uploads || !objects || jobs.active > 0 || uploads.open > 0 || objects.pending)
+  if (!jobs || !uploads || !objects || !webhooks || jobs.active > 0 || uploads.open > 0 || objects.pending || webhooks.pending > 0)
     await noteActivity(services.storage, { force: true });
-  return { idle: false, jobs, uploads, objects, idempotencyKeys, ...(audioExpired !== undefined ? { audioExpired } : {}) };
+  return { idle: false, jobs, uploads, objects, idempotencyKeys, webhooks, ...(audioExpired !== undefined ? { audioExpired } : {}) };
 }

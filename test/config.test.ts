@@ -35,6 +35,18 @@ describe("loadConfig", () => {
     });
   });
 
+  it("webhooks: no secret key unless configured or local; retry schedule of about 40 h by default", () => {
+    const result = loadConfig({ DATABASE_URL: base.DATABASE_URL, BUCKET: base.BUCKET, JOBS: base.JOBS });
+    if (!result.ok) throw new Error("rejected");
+    expect(result.config.webhooks).toMatchObject({ secretKey: undefined, allowLocal: false, dohUrl: "https://cloudflare-dns.com/dns-query" });
+    expect(result.config.webhooks.retryDelaysSec.reduce((a, b) => a + b, 0)).toBeGreaterThan(24 * 3600);
+    expect(result.config.sseMaxSec).toBe(600);
+    const local = loadConfig({ DATABASE_URL: base.DATABASE_URL, BUCKET: base.BUCKET, JOBS: base.JOBS, PLC_WEBHOOKS_ALLOW_LOCAL: "1" });
+    expect(local.ok && local.config.webhooks.secretKey).toMatch(/=$/);
+    expect(issuesOf({ WEBHOOK_SECRET_KEY: "short" }).map((i) => i.variable)).toEqual(["WEBHOOK_SECRET_KEY"]);
+    expect(issuesOf({ WEBHOOKS_DOH_URL: "dns.example" }).map((i) => i.variable)).toEqual(["WEBHOOKS_DOH_URL"]);
+  });
+
   it("names a missing DATABASE_URL and what it should be", () => {
     const { DATABASE_URL: _, ...rest } = base;
     const result = loadConfig(rest);

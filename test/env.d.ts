@@ -6,6 +6,7 @@ declare module "vitest" {
     s3Port: number;
     faultProxyPort: number;
     jwksPort: number;
+    webhookPort: number;
   }
 }
 
@@ -26,6 +27,7 @@ declare global {
       TEST_JWKS_BASE: string;
       TEST_LIMITER: RateLimit;
       TEST_WORKERS_AI: string;
+      TEST_WEBHOOK_RECEIVER: string;
     }
   }
 }

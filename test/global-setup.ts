@@ -12,6 +12,7 @@ import { startFakeWorkersAI } from "./support/fake-workers-ai.ts";
 import { startS3Server } from "./support/s3-server.ts";
 import { startFaultProxy } from "../scripts/fault-proxy.ts";
 import { startJwksServer } from "./support/jwks-server.ts";
+import { startWebhookReceiver } from "./support/webhook-receiver.ts";
 
 export default async function setup(project: TestProject) {
   const serverUrl = process.env.TEST_DATABASE_URL;
@@ -32,12 +33,15 @@ export default async function setup(project: TestProject) {
   project.provide("s3Port", s3.port);
   const jwks = await startJwksServer();
   project.provide("jwksPort", jwks.port);
+  const webhooks = await startWebhookReceiver();
+  project.provide("webhookPort", webhooks.port);
 
   return async () => {
     await openai.close();
     await workersAi.close();
     await s3.close();
     await jwks.close();
+    await webhooks.close();
     await faults.close();
     await gateway.close();
     await scratch?.drop();

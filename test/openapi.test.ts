@@ -45,6 +45,17 @@ describe("GET /openapi.json", () => {
         "DELETE /api-keys/{id}",
         "DELETE /courses/{course_id}",
         "DELETE /lectures/{lecture_id}",
+        "POST /webhooks",
+        "GET /webhooks",
+        "GET /webhooks/{id}",
+        "PATCH /webhooks/{id}",
+        "DELETE /webhooks/{id}",
+        "POST /webhooks/{id}/rotate-secret",
+        "POST /webhooks/{id}/test",
+        "GET /webhooks/{id}/deliveries",
+        "POST /webhooks/{id}/deliveries/{delivery_id}/retry",
+        "GET /lectures/{lecture_id}/events",
+        "GET /courses/{course_id}/events",
       ].sort(),
     );
     // Query parameters are documented with the types clients send.

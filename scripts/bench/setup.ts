@@ -35,6 +35,8 @@ export async function start() {
   identity = await startIdentityProvider();
   workerVars = {
     DATABASE_URL: databaseUrl, NEON_FETCH_ENDPOINT: gateway.url, PLC_INLINE_JOBS: "0", PLC_MAX_UPLOAD_MB: String(LIMIT_MB), OPENAI_API_KEY: "",
+    // Webhooks go to a receiver on this machine (section F).
+    PLC_WEBHOOKS_ALLOW_LOCAL: "1",
     ...accountVars, ...identity.vars,
   };
 

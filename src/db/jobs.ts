@@ -165,21 +165,28 @@ export async function extendLease(db: Db, job: Pick<JobRow, "id" | "attempt">, l
 // Outcome writes are guarded by the claim: a consumer that lost it (taken over, or the lecture
 // was re-ingested) changes nothing.
 
-export async function completeJob(db: Db, job: JobRow, result: Record<string, unknown>) {
-  const [row] = await db
+/** The statement alone, so a batch can record what the outcome raises with it (src/db/webhooks.ts). */
+export const completeJobStatement = (db: Db, job: JobRow, result: Record<string, unknown>) =>
+  db
     .update(jobs)
     .set({ status: "completed", result, error: null, finished_at: sql`now()`, updated_at: sql`now()`, next_attempt_at: null, lease_expires_at: null })
     .where(claimHeld(job))
     .returning();
+
+export async function completeJob(db: Db, job: JobRow, result: Record<string, unknown>) {
+  const [row] = await completeJobStatement(db, job, result);
   return row ?? null;
 }
 
-export async function failJob(db: Db, job: JobRow, error: string) {
-  const [row] = await db
+export const failJobStatement = (db: Db, job: JobRow, error: string) =>
+  db
     .update(jobs)
     .set({ status: "failed", error, finished_at: sql`now()`, updated_at: sql`now()`, next_attempt_at: null, lease_expires_at: null })
     .where(claimHeld(job))
     .returning();
+
+export async function failJob(db: Db, job: JobRow, error: string) {
+  const [row] = await failJobStatement(db, job, error);
   return row ?? null;
 }
 

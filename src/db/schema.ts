@@ -325,3 +325,93 @@ export const objectDeletions = pgTable(
   },
   (t) => [primaryKey({ columns: [t.path, t.not_before] }), index("object_deletions_due_idx").on(t.not_before)],
 );
+
+/**
+ * Webhook endpoints (Standard Webhooks), one owner each. The signing secret must be usable to sign,
+ * so it cannot be hashed: it is stored encrypted (AES-GCM under WEBHOOK_SECRET_KEY,
+ * src/lib/secret-box.ts) and never shown again after creation or rotation. After a rotation the
+ * previous secret keeps signing beside the new one until `previous_secret_expires_at`.
+ * `failing_since` is the first failed attempt since the last success; an endpoint failing for
+ * days is disabled (`disabled_at`, `disabled_reason`).
+ */
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    owner_id: ownerId(),
+    url: text("url").notNull(),
+    description: text("description"),
+    events: jsonb("events").$type<string[]>().notNull(),
+    secret_sealed: text("secret_sealed").notNull(),
+    previous_secret_sealed: text("previous_secret_sealed"),
+    previous_secret_expires_at: timestamptz("previous_secret_expires_at"),
+    failing_since: timestamptz("failing_since"),
+    disabled_at: timestamptz("disabled_at"),
+    disabled_reason: text("disabled_reason"),
+    created_at: createdAt(),
+    updated_at: updatedAt(),
+  },
+  (t) => [index("webhook_endpoints_owner_created_idx").on(t.owner_id, t.created_at, t.id)],
+);
+
+/**
+ * The outbox: events, written in the same transaction as the state change they report (a job's
+ * outcome), together with one delivery per subscribed endpoint. `data` is the payload's `data`
+ * as of that transaction.
+ */
+export const webhookEvents = pgTable(
+  "webhook_events",
+  {
+    /** Also the `webhook-id` header: the same on every attempt of every delivery of this event. */
+    id: text("id").primaryKey(),
+    owner_id: ownerId(),
+    type: text("type").notNull(),
+    data: jsonb("data").$type<Record<string, unknown>>().notNull(),
+    created_at: createdAt(),
+  },
+  (t) => [index("webhook_events_created_idx").on(t.created_at)],
+);
+
+/**
+ * One event for one endpoint. `next_attempt_at` is when the next attempt is due (null once it
+ * succeeded or failed for good); a pending delivery overdue by minutes lost its queue message and
+ * is sent again by the sweep. `attempts` lists every attempt (status code, latency, error).
+ */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    owner_id: ownerId(),
+    endpoint_id: text("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    event_id: text("event_id")
+      .notNull()
+      .references(() => webhookEvents.id, { onDelete: "cascade" }),
+    event_type: text("event_type").notNull(),
+    status: text("status").$type<"pending" | "succeeded" | "failed">().notNull(),
+    attempt_count: integer("attempt_count").notNull().default(0),
+    next_attempt_at: timestamptz("next_attempt_at"),
+    /** While an attempt is under way: another message for the same delivery waits until this passes. */
+    lease_expires_at: timestamptz("lease_expires_at"),
+    last_status_code: integer("last_status_code"),
+    last_error: text("last_error"),
+    last_latency_ms: integer("last_latency_ms"),
+    attempts: jsonb("attempts").$type<WebhookAttempt[]>().notNull().default([]),
+    created_at: createdAt(),
+    updated_at: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_endpoint_event_uq").on(t.endpoint_id, t.event_id),
+    index("webhook_deliveries_endpoint_created_idx").on(t.endpoint_id, t.created_at, t.id),
+    // The sweep looks only at pending deliveries.
+    index("webhook_deliveries_pending_idx").on(t.next_attempt_at).where(sql`status = 'pending'`),
+  ],
+);
+
+export interface WebhookAttempt {
+  at: string;
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+}

@@ -4,15 +4,15 @@
  */
 import {
   claimJob,
-  completeJob,
   createJobOrGetActive,
   extendLease,
-  failJob,
   markNotEnqueued,
   scheduleRetry,
   type ClaimResult,
 } from "../db/jobs.ts";
 import type { JobRow } from "../db/rows.ts";
+import { completeJobWithEvents, failJobWithEvents } from "../db/webhooks.ts";
+import { announceJobChange } from "../push/index.ts";
 import type { JobType } from "../domain/jobs.ts";
 import type { Services } from "../services.ts";
 import { noteActivity } from "./activity.ts";
@@ -39,6 +39,8 @@ export interface EnqueueRequest {
   jobType: JobType;
   params?: Record<string, unknown>;
   replayedFromJobId?: string;
+  /** The lecture's course, when the caller knows it: kept in the params so live progress needs no lookup. */
+  courseId?: string;
 }
 
 export interface EnqueueResult {
@@ -62,13 +64,13 @@ export async function enqueueJob(services: Services, request: EnqueueRequest): P
     ownerId: request.ownerId,
     lectureId: request.lectureId,
     jobType: request.jobType,
-    params: request.params ?? {},
+    params: request.courseId ? { courseId: request.courseId, ...request.params } : (request.params ?? {}),
     maxAttempts: config.jobs.maxAttempts,
     replayedFromJobId: request.replayedFromJobId,
     enqueued: !inline,
   });
   if (deduplicated) return { job, deduplicated };
-  await noteActivity(services.storage);
+  await Promise.all([noteActivity(services.storage), announceJobChange(services, job)]);
 
   if (inline) {
     const outcome = await executeJob(services, job.id, { respectPrerequisites: false, finalAttempt: true });
@@ -124,6 +126,7 @@ export async function executeJob(services: Services, jobId: string, options: Exe
   const claim: ClaimResult = await claimJob(services.db, jobId, services.config.jobs.leaseSec, options.respectPrerequisites ?? true);
   if (claim.outcome === "waiting") return { kind: "waiting", prerequisite: claim.prerequisite };
   if (claim.outcome === "not_queued") return { kind: "skipped", status: claim.status };
+  await announceJobChange(services, claim.job);
   return runClaimedJob(services, claim.job, options);
 }
 
@@ -186,14 +189,23 @@ async function recordOutcome(
   options: ExecuteOptions,
 ): Promise<ExecuteOutcome> {
   const { db, config } = services;
-  if (stageError === undefined) return { kind: "completed", job: await completeJob(db, job, result!) };
+  // Final outcomes record their webhook events in the same transaction (the outbox).
+  if (stageError === undefined) {
+    const { row, deliveryIds } = await completeJobWithEvents(db, job, result!);
+    await announceJobChange(services, row, deliveryIds);
+    return { kind: "completed", job: row };
+  }
   const { transient, message } = services.stages.classify(stageError);
   const attemptsLeft = job.attempt < job.max_attempts;
   if (transient && attemptsLeft && !options.finalAttempt) {
     const delaySec = retryDelaySec(config.jobs.retryDelaysSec, job.attempt);
-    return { kind: "retry", job: await scheduleRetry(db, job, message, delaySec), error: message, delaySec };
+    const row = await scheduleRetry(db, job, message, delaySec);
+    await announceJobChange(services, row);
+    return { kind: "retry", job: row, error: message, delaySec };
   }
   const exhausted = transient && !options.finalAttempt;
   const final = exhausted ? `${message} (gave up after ${job.attempt} attempts)` : message;
-  return { kind: "failed", job: await failJob(db, job, final), error: final, exhausted };
+  const { row, deliveryIds } = await failJobWithEvents(db, job, final);
+  await announceJobChange(services, row, deliveryIds);
+  return { kind: "failed", job: row, error: final, exhausted };
 }

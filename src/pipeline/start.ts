@@ -29,7 +29,7 @@ export async function startTranscription(services: Services, key: LectureKey, mo
           detail: "The recording was deleted under the audio retention policy; the transcript and study material are kept.",
         })
       : new ApiError("audio_not_found");
-  return enqueueJob(services, { ownerId: key.owner, lectureId: lecture.id, jobType: "transcription", params: { model } });
+  return enqueueJob(services, { ownerId: key.owner, lectureId: lecture.id, jobType: "transcription", params: { model }, courseId: lecture.course_id });
 }
 
 export interface GenerationRequest {
@@ -62,11 +62,11 @@ export async function startGeneration(
     throw validationFailed([
       { loc: ["body", "openai_model"], msg: `Input should be one of the configured models: ${allowedModels.join(", ")}`, type: "enum" },
     ]);
-  const started = await enqueueJob(services, { ownerId: key.owner, lectureId: lecture.id, jobType: "generation", params: { courseId, presetId, openaiModel } });
+  const started = await enqueueJob(services, { ownerId: key.owner, lectureId: lecture.id, jobType: "generation", params: { courseId, presetId, openaiModel }, courseId: lecture.course_id });
   return { ...started, courseId, presetId };
 }
 
 export async function startExport(services: Services, key: LectureKey): Promise<StageStarted> {
   const lecture = await requireLecture(services, key);
-  return enqueueJob(services, { ownerId: key.owner, lectureId: lecture.id, jobType: "export" });
+  return enqueueJob(services, { ownerId: key.owner, lectureId: lecture.id, jobType: "export", courseId: lecture.course_id });
 }
