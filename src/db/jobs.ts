@@ -223,6 +223,8 @@ export async function markNotEnqueued(db: Db, jobId: string) {
 export interface RecoveryFindings {
   requeued: string[];
   timedOut: string[];
+  /** The rows of the jobs the sweep failed for good (their outcome is announced like any other). */
+  failedRows: JobRow[];
   resend: string[];
   /** Jobs still queued or running after the sweep: work the next sweep must look after. */
   active: number;
@@ -254,7 +256,7 @@ export async function recoverJobs(db: Db, stageTimeoutSec: number, lostAfterSec:
           sql`(${jobs.lease_expires_at} < now() or ${jobs.started_at} < now() - make_interval(secs => ${stageTimeoutSec}))`,
         ),
       )
-      .returning({ id: jobs.id, status: jobs.status }),
+      .returning(),
     db
       .update(jobs)
       .set({ enqueued_at: sql`now()` })
@@ -268,20 +270,30 @@ export async function recoverJobs(db: Db, stageTimeoutSec: number, lostAfterSec:
     db.select({ n: count() }).from(jobs).where(isActive()),
   ]);
   const requeued = stuck.filter((r) => r.status === "queued").map((r) => r.id);
+  const failedRows = stuck.filter((r) => r.status === "failed") as JobRow[];
   return {
     requeued,
-    timedOut: stuck.filter((r) => r.status === "failed").map((r) => r.id),
+    timedOut: failedRows.map((r) => r.id),
+    failedRows,
     resend: [...requeued, ...lost.map((r) => r.id)],
     active: active?.n ?? 0,
   };
 }
 
-export async function recordDeadLetter(
-  db: Db,
-  letter: { id: string; jobId: string | null; queue: string; message: unknown; attempts: number },
-  failure: string,
-) {
-  await db.batch([
+export interface DeadLetter {
+  id: string;
+  jobId: string | null;
+  queue: string;
+  message: unknown;
+  attempts: number;
+}
+
+/**
+ * The two statements that record a dead letter: the letter, and the failure of its job when still
+ * active (which returns the job's row). For a batch that also records the failure's events.
+ */
+export function deadLetterStatements(db: Db, letter: DeadLetter, failure: string) {
+  return [
     db
       .insert(jobDeadLetters)
       .values({ id: letter.id, job_id: letter.jobId, queue: letter.queue, message: letter.message, attempts: letter.attempts })
@@ -290,8 +302,9 @@ export async function recordDeadLetter(
     db
       .update(jobs)
       .set({ status: "failed", error: failure, finished_at: sql`now()`, updated_at: sql`now()`, next_attempt_at: null })
-      .where(and(eq(jobs.id, letter.jobId ?? ""), isActive())),
-  ]);
+      .where(and(eq(jobs.id, letter.jobId ?? ""), isActive()))
+      .returning(),
+  ] as const;
 }
 
 /** Dead letters of a job the caller may see (the job id is checked by its reader). */

@@ -7,7 +7,7 @@
 import { and, count, desc, eq, sql, type SQL } from "drizzle-orm";
 import type { PageRequest } from "../lib/pagination.ts";
 import type { Db } from "./client.ts";
-import { completeJobStatement, failJobStatement } from "./jobs.ts";
+import { completeJobStatement, deadLetterStatements, failJobStatement, type DeadLetter } from "./jobs.ts";
 import type { JobRow } from "./rows.ts";
 import { jobs, webhookDeliveries, webhookEndpoints, webhookEvents, type WebhookAttempt } from "./schema.ts";
 
@@ -152,12 +152,14 @@ const jobEventId = (jobId: string, type: string) => `msg_${jobId}_${type.replace
  * this attempt. `data` keeps the lecture's latest stage jobs as of this transaction (the payload's
  * progress snapshot is computed from them).
  */
-export function jobOutcomeEventStatements(db: Db, job: Pick<JobRow, "id" | "attempt">, status: "completed" | "failed") {
+export function jobOutcomeEventStatements(db: Db, job: { id: string; attempt?: number }, status: "completed" | "failed") {
+  // Without an attempt (a failure recorded by the sweep or a dead letter), whichever attempt holds it.
+  const attempt = job.attempt === undefined ? sql`j.attempt` : sql`${job.attempt}`;
   const insertEvents = db.execute(sql`
     with j as (
       select j.id, j.owner_id, j.lecture_id, j.job_type, j.status, j.error, j.attempt, j.result, l.course_id
       from ${jobs} j join lectures l on l.owner_id = j.owner_id and l.id = j.lecture_id
-      where j.id = ${job.id} and j.attempt = ${job.attempt} and j.status = ${status}
+      where j.id = ${job.id} and j.attempt = ${attempt} and j.status = ${status}
     ), stage_jobs as (
       select distinct on (s.job_type) s.job_type, s.id, s.status, s.created_at, s.updated_at, s.error
       from ${jobs} s join j on s.owner_id = j.owner_id and s.lecture_id = j.lecture_id
@@ -196,6 +198,27 @@ export async function completeJobWithEvents(db: Db, job: JobRow, result: Record<
 export async function failJobWithEvents(db: Db, job: JobRow, error: string) {
   const [[row], , deliveries] = await db.batch([failJobStatement(db, job, error), ...jobOutcomeEventStatements(db, job, "failed")]);
   return { row: row ?? null, deliveryIds: deliveryIdsOf(deliveries) };
+}
+
+/**
+ * Records a dead letter, fails its job if still active and records `job.failed`, in one transaction.
+ * The row is the job as failed here (null when it had already finished).
+ */
+export async function recordDeadLetterWithEvents(db: Db, letter: DeadLetter, failure: string) {
+  const events = letter.jobId ? jobOutcomeEventStatements(db, { id: letter.jobId }, "failed") : [];
+  const [, failed, , deliveries] = await db.batch([...deadLetterStatements(db, letter, failure), ...events]);
+  return { row: (failed[0] as JobRow | undefined) ?? null, deliveryIds: deliveries === undefined ? [] : deliveryIdsOf(deliveries) };
+}
+
+/**
+ * Records `job.failed` for jobs the recovery sweep failed (a separate transaction after the sweep's:
+ * event ids are fixed per job, so recording twice is harmless).
+ */
+export async function recordFailureEvents(db: Db, jobIds: string[]): Promise<string[]> {
+  if (jobIds.length === 0) return [];
+  const statements = jobIds.flatMap((id) => jobOutcomeEventStatements(db, { id }, "failed"));
+  const results = await db.batch(statements as unknown as [(typeof statements)[number], ...(typeof statements)[number][]]);
+  return results.filter((_, i) => i % 2 === 1).flatMap(deliveryIdsOf);
 }
 
 /**

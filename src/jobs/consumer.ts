@@ -2,7 +2,9 @@
  * Queue consumer for the jobs queue and its dead-letter queue. Every message is acked or retried
  * on its own, so one bad message never redelivers its batch.
  */
-import { markRedelivered, recordDeadLetter } from "../db/jobs.ts";
+import { markRedelivered } from "../db/jobs.ts";
+import { recordDeadLetterWithEvents } from "../db/webhooks.ts";
+import { announceJobChange } from "../push/index.ts";
 import { servicesFromEnv, type Services } from "../services.ts";
 import { executeJob, log, OutcomeNotRecorded } from "./engine.ts";
 import { isJobMessage, type JobMessage } from "./messages.ts";
@@ -66,11 +68,13 @@ async function processJobMessage(services: Services, message: Message<unknown>) 
 async function processDeadLetter(services: Services, message: Message<unknown>) {
   const jobId = isJobMessage(message.body) ? message.body.jobId : null;
   try {
-    await recordDeadLetter(
+    const { row, deliveryIds } = await recordDeadLetterWithEvents(
       services.db,
       { id: message.id, jobId, queue: DEAD_LETTER_QUEUE, message: message.body ?? null, attempts: message.attempts },
       "The job's queue messages were exhausted before it could finish.",
     );
+    // A job failed here is final like any other: its webhooks and live-progress event go out.
+    await announceJobChange(services, row, deliveryIds);
     log({ level: "warn", msg: "dead letter recorded", messageId: message.id, jobId });
     message.ack();
   } catch (error) {

@@ -6,6 +6,8 @@
  * Stages are idempotent (upserts, deterministic storage keys), so a second run is safe.
  */
 import { recoverJobs, type RecoveryFindings } from "../db/jobs.ts";
+import { recordFailureEvents } from "../db/webhooks.ts";
+import { announceJobChange } from "../push/index.ts";
 import type { Services } from "../services.ts";
 import { log } from "./engine.ts";
 import type { JobMessage } from "./messages.ts";
@@ -19,6 +21,12 @@ export async function runRecoverySweep(services: Services): Promise<RecoveryFind
         const ids = found.resend.slice(i, i + 100);
         await config.queue.sendBatch(ids.map((jobId) => ({ body: { jobId } satisfies JobMessage, contentType: "json" as const })));
       }
+    }
+    if (found.failedRows.length) {
+      // Jobs failed for good by the sweep raise job.failed and a live-progress event like any
+      // failure (recorded after the sweep's transaction; event ids are fixed per job).
+      const deliveryIds = await recordFailureEvents(db, found.timedOut);
+      await Promise.all([announceJobChange(services, null, deliveryIds), ...found.failedRows.map((row) => announceJobChange(services, row))]);
     }
     if (found.resend.length || found.timedOut.length)
       log({ msg: "recovery sweep", requeued: found.requeued, resent: found.resend.length, timedOut: found.timedOut });

@@ -6,7 +6,9 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it, vi } from "vitest";
 import { call, callWith, json, uid } from "../support/http.ts";
-import { execSql, sql, testServices } from "../support/jobs.ts";
+import { claimJob } from "../../src/db/jobs.ts";
+import { runRecoverySweep } from "../../src/jobs/recovery.ts";
+import { deliver, execSql, queuedJob, sql, testServices } from "../support/jobs.ts";
 import { recordEvent } from "../../src/db/webhooks.ts";
 import { publishEvent } from "../../src/push/index.ts";
 import { runWebhookSweep } from "../../src/push/sweep.ts";
@@ -210,6 +212,38 @@ describe("events from the pipeline", () => {
     expect(events.find((e) => e.type === "export.ready")!.data.exportPaths).toHaveProperty("pdf");
     expect(new Set(got.map((g) => g.headers["webhook-id"])).size).toBe(6);
     for (const id of ids) await waitForJob(id);
+  });
+
+  it("raises job.failed for a job failed by the dead-letter queue or by the recovery sweep", async () => {
+    const hook = await receiver();
+    const owner = uid("owner");
+    const as = { "Pegasus-Owner": owner };
+    const created = await registerWebhook(hook.url, ["job.failed"], as);
+    const lectureId = uid("lec");
+    await ingestOk({ courseId: uid("c"), lectureId, headers: as });
+
+    // Its queue messages ran out: the dead-letter consumer fails it.
+    const lettered = await queuedJob(lectureId, "transcription", {}, owner);
+    await deliver([{ jobId: lettered.id }], { queue: "pegasus-jobs-dlq", attempts: 11 });
+    const [first] = await waitForReceived(hook.name, 1);
+    const letterEvent = new Webhook(created.secret).verify(first!.body, first!.headers) as { type: string; data: any };
+    expect(letterEvent).toMatchObject({ type: "job.failed", data: { jobId: lettered.id, status: "failed" } });
+    expect(letterEvent.data.error).toMatch(/exhausted/);
+
+    // Its consumer died on the last attempt: the sweep fails it.
+    const stuck = await queuedJob(lectureId, "generation", {}, owner);
+    await claimJob(testServices().db, stuck.id, 60, false);
+    await execSql(sql`update jobs set lease_expires_at = now() - interval '1 minute', attempt = max_attempts where id = ${stuck.id}`);
+    await runRecoverySweep(testServices());
+    const both = await waitForReceived(hook.name, 2);
+    const sweptEvent = new Webhook(created.secret).verify(both[1]!.body, both[1]!.headers) as { type: string; data: any };
+    expect(sweptEvent).toMatchObject({ type: "job.failed", data: { jobId: stuck.id, status: "failed" } });
+    expect(sweptEvent.data.error).toMatch(/No attempts left/);
+
+    // Delivered again, the dead letter raises nothing new.
+    await deliver([{ jobId: lettered.id }], { queue: "pegasus-jobs-dlq", attempts: 11 });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await received(hook.name)).toHaveLength(2);
   });
 
   it("raises nothing for an owner without endpoints (no outbox rows)", async () => {

@@ -16,10 +16,10 @@ export function testServices(overrides: Record<string, unknown> = {}) {
 }
 
 /** A queued job row with no queue message behind it: only the test delivers it. */
-export async function queuedJob(lectureId: string, jobType: JobType, params: Record<string, unknown> = {}) {
+export async function queuedJob(lectureId: string, jobType: JobType, params: Record<string, unknown> = {}, ownerId = TEST_OWNER) {
   const { job } = await createJobOrGetActive(testServices().db, {
     id: crypto.randomUUID(),
-    ownerId: TEST_OWNER,
+    ownerId,
     lectureId,
     jobType,
     params,
