@@ -6,7 +6,8 @@
  * against `wrangler dev` with its own state directory, its own Neon gateway and its own database
  * (fresh in-memory PGlite, or a scratch database on the server in BENCH_DATABASE_URL), and is
  * removed again at the end. Settings: BENCH_REQUESTS (50), BENCH_SECONDS (3), BENCH_LECTURES (100),
- * BENCH_UPLOAD_MB (90), BENCH_DATABASE_URL, BENCH_WRANGLER_LOG (a file for wrangler's whole output).
+ * BENCH_UPLOAD_MB (90), BENCH_DATABASE_URL, BENCH_WRANGLER_LOG (a file for wrangler's whole output),
+ * BENCH_ONLY (comma-separated section letters to run, e.g. `E,F`; the seeding always runs).
  *
  * This file only runs the parts in order and sums up; they live in scripts/bench/: settings.ts,
  * setup.ts (start), seed.ts, endpoints.ts (A), floor.ts (D), auth.ts (E), pipeline.ts (B), push.ts (F),
@@ -43,23 +44,26 @@ try {
   const { wranglerPid } = await start();
   setPhase("seeding");
   await seed();
-  await endpoints();
-  const floor = await requestFloor();
-  const auth = await authCost();
-  const pipe = await pipeline();
-  const pushed = await push();
-  const mem = await ingestMemory(wranglerPid);
+  // BENCH_ONLY=E,F runs only those sections (after the seeding every section reads).
+  const only = process.env.BENCH_ONLY?.toUpperCase().split(",").map((s) => s.trim());
+  const run = async <T,>(letter: string, part: () => Promise<T>): Promise<T | undefined> => (!only || only.includes(letter) ? part() : undefined);
+  await run("A", endpoints);
+  const floor = await run("D", requestFloor);
+  const auth = await run("E", authCost);
+  const pipe = await run("B", pipeline);
+  const pushed = await run("F", push);
+  const mem = await run("C", () => ingestMemory(wranglerPid));
   section("Summary");
   const reads = [...measured].filter(([label]) => label.startsWith("GET"));
   const writes = [...measured].filter(([label]) => label.startsWith("POST")).map(([label, m]) => `${label.split(" ")[1]} ${m.rt}`);
   console.log(`reads: ${reads.length} endpoints, round trips ${[...new Set(reads.map(([, m]) => m.rt))].join("/")} (presets 0, the rest 1 expected)`);
   console.log(`writes (round trips per request): ${writes.join(", ")}`);
-  console.log(`pipeline: ${3 * LECTURES} jobs in ${pipe.wall.toFixed(1)} s = ${pipe.jobsPerSec.toFixed(2)} jobs/s, ${pipe.rtPerJob.toFixed(2)} round trips per job, ${pipe.failed} failed`);
-  console.log(`push: job completed -> webhook ${pushed.webhookP50.toFixed(0)}/${pushed.webhookP95.toFixed(0)} ms, -> SSE ${pushed.sseP50.toFixed(0)}/${pushed.sseP95.toFixed(0)} ms (median/p95); 200 streams: ${pushed.incomplete} missed events, ${pushed.openRt} round trips to open, ${pushed.idleRt} while open`);
-  console.log(`request floor: GET /health ${floor.pegasus.toFixed(3)} ms median vs ${floor.empty.toFixed(3)} ms for an empty Worker: ours ${floor.ours.toFixed(3)} ms`);
-  const authLine = auth.slice(1).map((a) => `${a.label.replace(/^\(\w\) /, "")} ${a.net >= 0 ? "+" : ""}${a.net.toFixed(3)} ms/${a.rt}`);
-  console.log(`authentication, median over PLC_AUTH=off net of the process baseline / round trips (PLC_AUTH=off ${auth[0]!.rt}): ${authLine.join(", ")}`);
-  console.log(`upload: ${UPLOAD_MB} MiB in ${mem.seconds} s; workerd peak memory +${mem.growth1.toFixed(0)} MiB for it, +${mem.growth2.toFixed(0)} MiB for the next ${mem.second} MiB`);
+  if (pipe) console.log(`pipeline: ${3 * LECTURES} jobs in ${pipe.wall.toFixed(1)} s = ${pipe.jobsPerSec.toFixed(2)} jobs/s, ${pipe.rtPerJob.toFixed(2)} round trips per job, ${pipe.failed} failed`);
+  if (pushed) console.log(`push: job completed -> webhook ${pushed.webhookP50.toFixed(0)}/${pushed.webhookP95.toFixed(0)} ms, -> SSE ${pushed.sseP50.toFixed(0)}/${pushed.sseP95.toFixed(0)} ms (median/p95); 200 streams: ${pushed.incomplete} missed events, ${pushed.openRt} round trips to open, ${pushed.idleRt} while open`);
+  if (floor) console.log(`request floor: GET /health ${floor.pegasus.toFixed(3)} ms median vs ${floor.empty.toFixed(3)} ms for an empty Worker: ours ${floor.ours.toFixed(3)} ms`);
+  const authLine = auth?.slice(1).map((a) => `${a.label.replace(/^\(\w\) /, "")} ${a.net >= 0 ? "+" : ""}${a.net.toFixed(3)} ms/${a.rt}`);
+  if (auth && authLine) console.log(`authentication, median over PLC_AUTH=off net of the process baseline / round trips (PLC_AUTH=off ${auth[0]!.rt}): ${authLine.join(", ")}`);
+  if (mem) console.log(`upload: ${UPLOAD_MB} MiB in ${mem.seconds} s; workerd peak memory +${mem.growth1.toFixed(0)} MiB for it, +${mem.growth2.toFixed(0)} MiB for the next ${mem.second} MiB`);
   console.log(`total time ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   if (reloads.length) problems.push(`wrangler dev reloaded the Worker during: ${reloads.join(", ")} (a file under node_modules changed?): those numbers may be disturbed`);
   if (problems.length) {

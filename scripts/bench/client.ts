@@ -63,8 +63,8 @@ function ingestForm(courseId: string, lectureId: string, text: string): FormData
   form.set("audio", new Blob([text], { type: "text/plain" }), `${lectureId}.txt`);
   return form;
 }
-export const ingest = (courseId: string, lectureId: string, n: number) =>
-  apiJson("/lectures/ingest", { method: "POST", body: ingestForm(courseId, lectureId, lectureText(n)) });
+export const ingest = (courseId: string, lectureId: string, n: number, headers?: HeadersInit) =>
+  apiJson("/lectures/ingest", { method: "POST", body: ingestForm(courseId, lectureId, lectureText(n)), headers });
 
 /** Waits until the gateway has seen no SQL request for `quietMs` (nothing runs in the background). */
 export async function quiet(quietMs = 3000, timeoutMs = 120_000) {

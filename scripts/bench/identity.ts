@@ -1,13 +1,12 @@
 /**
  * The bench's own identity provider, in Node: an RS256 and an ES256 signing key made with jose,
  * their public halves served as a JWKS over HTTP (what AUTH_JWKS_URL points the Worker at), and
- * tokens for DEFAULT_OWNER signed with them. It counts how often the Worker fetched the key set
+ * tokens for BENCH_SUBJECT signed with them (a JWT may not speak for the reserved owner "local"). It counts how often the Worker fetched the key set
  * (once per isolate while its cache holds).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
-import { DEFAULT_OWNER } from "../../src/domain/principal.ts";
 import { onCleanup } from "../local-stack.ts";
 
 export type Alg = "RS256" | "ES256";
@@ -15,13 +14,15 @@ export type Alg = "RS256" | "ES256";
 export interface IdentityProvider {
   /** AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE for the Worker. */
   vars: Record<"AUTH_JWKS_URL" | "AUTH_ISSUER" | "AUTH_AUDIENCE", string>;
-  /** A token for DEFAULT_OWNER (the seeded data's owner), valid for an hour. */
+  /** A token for BENCH_SUBJECT, valid for an hour. */
   token(alg: Alg): Promise<string>;
   /** How many times the key set was fetched. */
   fetches(): number;
 }
 
 const ISSUER = "https://id.bench.pegasus.invalid/";
+/** The owner the bench's JWTs and API key speak for; section E gives it a copy of the featured lecture. */
+export const BENCH_SUBJECT = "bench-student";
 const AUDIENCE = "pegasus-bench";
 
 export async function startIdentityProvider(): Promise<IdentityProvider> {
@@ -50,7 +51,7 @@ export async function startIdentityProvider(): Promise<IdentityProvider> {
       const { kid, privateKey } = keys.get(alg)!;
       return new SignJWT({ scope: "openid read write" })
         .setProtectedHeader({ alg, kid, typ: "JWT" })
-        .setSubject(DEFAULT_OWNER)
+        .setSubject(BENCH_SUBJECT)
         .setIssuer(ISSUER)
         .setAudience(AUDIENCE)
         .setIssuedAt()
