@@ -11,6 +11,8 @@ import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config
 //   workerd-s3      *.s3.test.ts: STORAGE_MODE=s3 against the local S3 server
 //   workerd-faults  *.faults.test.ts: the database reached through a proxy that can hang or drop
 //                   it (scripts/fault-proxy.ts), with short leases and deadlines
+// and one in Node:
+//   node            *.node.test.ts: clients against a real `wrangler dev` (scripts/local-stack.ts)
 
 const MODE_SUFFIXES = ["openai", "s3", "faults"] as const;
 
@@ -30,6 +32,8 @@ function project(name: string, include: string[], exclude: string[], bindings: (
             PLC_CORS_ORIGINS: "",
             STORAGE_MODE: "r2",
             JOB_RETRY_DELAYS_SEC: "1,1,1",
+            // The smallest part S3 accepts, so a few-MB tus upload spans several parts.
+            PLC_UPLOAD_PART_MB: "5",
             // Tests act with this bootstrap admin credential unless they say otherwise (test/support/http.ts).
             PLC_ADMIN_TOKEN: "test-admin-token-not-a-secret-0123456789",
             PLC_AUTH: "required",
@@ -89,7 +93,7 @@ export default defineConfig({
       },
     },
     projects: [
-      project("workerd", ["test/**/*.test.ts"], MODE_SUFFIXES.map((m) => `test/**/*.${m}.test.ts`), () => ({})),
+      project("workerd", ["test/**/*.test.ts"], [...MODE_SUFFIXES, "node"].map((m) => `test/**/*.${m}.test.ts`), () => ({})),
       project("workerd-openai", ["test/**/*.openai.test.ts"], [], () => ({ OPENAI_API_KEY: "sk-test" })),
       project("workerd-s3", ["test/**/*.s3.test.ts"], [], (port) => ({
         STORAGE_MODE: "s3",
@@ -106,6 +110,10 @@ export default defineConfig({
         JOB_LEASE_SEC: "2",
         JOB_LOST_AFTER_SEC: "2",
       })),
+      {
+        extends: true,
+        test: { name: "node", include: ["test/**/*.node.test.ts"], environment: "node", testTimeout: 180_000 },
+      },
     ],
   },
 });

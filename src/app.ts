@@ -23,6 +23,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { lectureRoutes } from "./routes/lectures.ts";
 import { presetRoutes } from "./routes/presets.ts";
+import { TUS_REQUEST_HEADERS, TUS_RESPONSE_HEADERS, tusResponseHeaders, uploadRoutes } from "./routes/uploads.ts";
 import { MisconfiguredError, provideServices } from "./services.ts";
 import { StorageError } from "./storage/index.ts";
 
@@ -82,14 +83,27 @@ export function createApp() {
   app.use("*", requestId());
   app.use("*", provideServices());
   app.use("*", responseHeaders());
+  // Before CORS, which answers preflights itself: tus discovery must be on those OPTIONS answers too.
+  app.use("/uploads", tusResponseHeaders());
+  app.use("/uploads/*", tusResponseHeaders());
   app.use("*", async (c, next) => {
     const origins = parseCorsOrigins((c.env as unknown as Record<string, unknown>).PLC_CORS_ORIGINS);
     if (origins.length === 0) return next();
     return cors({
       origin: (origin) => (origins.includes("*") ? "*" : origins.includes(origin) ? origin : null),
       allowMethods: (_origin, c) => allowedMethods(c.req.path),
-      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-Id", "Pegasus-Owner"],
-      exposeHeaders: ["X-Request-Id", "ETag", "Content-Disposition", "WWW-Authenticate", "Retry-After", "RateLimit", "RateLimit-Policy", "Idempotent-Replayed"],
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-Id", "Pegasus-Owner", ...TUS_REQUEST_HEADERS],
+      exposeHeaders: [
+        "X-Request-Id",
+        "ETag",
+        "Content-Disposition",
+        "WWW-Authenticate",
+        "Retry-After",
+        "RateLimit",
+        "RateLimit-Policy",
+        "Idempotent-Replayed",
+        ...TUS_RESPONSE_HEADERS,
+      ],
       maxAge: 600,
     })(c, next);
   });
@@ -107,7 +121,8 @@ export function createApp() {
     .route("/", lectureRoutes)
     .route("/", jobRoutes)
     .route("/", exportRoutes)
-    .route("/", apiKeyRoutes);
+    .route("/", apiKeyRoutes)
+    .route("/", uploadRoutes);
 
   app.use("/openapi.json", publicCache());
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
