@@ -16,6 +16,9 @@ import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config
 //
 // The [ai] binding of wrangler.toml cannot run offline: remote bindings are off, and the other
 // projects set PLC_WORKERS_AI=off so Pegasus ignores the binding as `npm run dev` does.
+//
+// and one in Node:
+//   node            *.node.test.ts: clients against a real `wrangler dev` (scripts/local-stack.ts)
 
 const MODE_SUFFIXES = ["openai", "s3", "faults", "workersai"] as const;
 
@@ -44,6 +47,8 @@ function project(
             PLC_CORS_ORIGINS: "",
             STORAGE_MODE: "r2",
             JOB_RETRY_DELAYS_SEC: "1,1,1",
+            // The smallest part S3 accepts, so a few-MB tus upload spans several parts.
+            PLC_UPLOAD_PART_MB: "5",
             // Tests act with this bootstrap admin credential unless they say otherwise (test/support/http.ts).
             PLC_ADMIN_TOKEN: "test-admin-token-not-a-secret-0123456789",
             PLC_AUTH: "required",
@@ -114,7 +119,7 @@ export default defineConfig({
       },
     },
     projects: [
-      project("workerd", ["test/**/*.test.ts"], MODE_SUFFIXES.map((m) => `test/**/*.${m}.test.ts`), () => ({})),
+      project("workerd", ["test/**/*.test.ts"], [...MODE_SUFFIXES, "node"].map((m) => `test/**/*.${m}.test.ts`), () => ({})),
       project("workerd-openai", ["test/**/*.openai.test.ts"], [], () => ({ OPENAI_API_KEY: "sk-test" })),
       project("workerd-s3", ["test/**/*.s3.test.ts"], [], (port) => ({
         STORAGE_MODE: "s3",
@@ -139,6 +144,10 @@ export default defineConfig({
         // miniflare sends a remote binding's calls to this URL, in the protocol the stand-in speaks.
         (port) => ({ ai: { binding: "AI", remoteProxyConnectionString: new URL(`http://127.0.0.1:${port("workersAiPort")}/`) } }),
       ),
+      {
+        extends: true,
+        test: { name: "node", include: ["test/**/*.node.test.ts"], environment: "node", testTimeout: 180_000 },
+      },
     ],
   },
 });

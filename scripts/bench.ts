@@ -1,17 +1,17 @@
 /**
  * `npm run bench`: database round trips, latency and throughput per endpoint, the request floor,
  * the cost of authentication per request, pipeline throughput through the real local queue, and
- * the memory cost of a large streamed upload. Authentication is required as deployed (every
+ * the memory cost of a large streamed upload and a resumable (tus) one. Authentication is required as deployed (every
  * request carries the run's generated admin token) and rate limits are off. Everything runs
  * against `wrangler dev` with its own state directory, its own Neon gateway and its own database
  * (fresh in-memory PGlite, or a scratch database on the server in BENCH_DATABASE_URL), and is
  * removed again at the end. Settings: BENCH_REQUESTS (50), BENCH_SECONDS (3), BENCH_LECTURES (100),
- * BENCH_UPLOAD_MB (90), BENCH_DATABASE_URL, BENCH_WRANGLER_LOG (a file for wrangler's whole output),
+ * BENCH_UPLOAD_MB (90), BENCH_TUS_MB (500), BENCH_DATABASE_URL, BENCH_WRANGLER_LOG (a file for wrangler's whole output),
  * BENCH_ONLY (comma-separated section letters to run, e.g. `E,F`; the seeding always runs).
  *
  * This file only runs the parts in order and sums up; they live in scripts/bench/: settings.ts,
  * setup.ts (start), seed.ts, endpoints.ts (A), floor.ts (D), auth.ts (E), pipeline.ts (B), push.ts (F),
- * upload.ts (C), with client.ts (requests to the Worker), identity.ts (the JWKS the Worker trusts),
+ * upload.ts (C), tus.ts (G), with client.ts (requests to the Worker), identity.ts (the JWKS the Worker trusts),
  * report.ts (output, failed checks) and lecture-text.ts.
  */
 import { LECTURES, UPLOAD_MB } from "./bench/settings.ts";
@@ -24,6 +24,7 @@ import { push } from "./bench/push.ts";
 import { problems, section, setPhase } from "./bench/report.ts";
 import { seed } from "./bench/seed.ts";
 import { start } from "./bench/setup.ts";
+import { tusThroughput } from "./bench/tus.ts";
 import { ingestMemory } from "./bench/upload.ts";
 import { root, runCleanups } from "./local-stack.ts";
 
@@ -53,6 +54,7 @@ try {
   const pipe = await run("B", pipeline);
   const pushed = await run("F", push);
   const mem = await run("C", () => ingestMemory(wranglerPid));
+  const tus = await run("G", () => tusThroughput(wranglerPid));
   section("Summary");
   const reads = [...measured].filter(([label]) => label.startsWith("GET"));
   const writes = [...measured].filter(([label]) => label.startsWith("POST")).map(([label, m]) => `${label.split(" ")[1]} ${m.rt}`);
@@ -64,6 +66,7 @@ try {
   const authLine = auth?.slice(1).map((a) => `${a.label.replace(/^\(\w\) /, "")} ${a.net >= 0 ? "+" : ""}${a.net.toFixed(3)} ms/${a.rt}`);
   if (auth && authLine) console.log(`authentication, median over PLC_AUTH=off net of the process baseline / round trips (PLC_AUTH=off ${auth[0]!.rt}): ${authLine.join(", ")}`);
   if (mem) console.log(`upload: ${UPLOAD_MB} MiB in ${mem.seconds} s; workerd peak memory +${mem.growth1.toFixed(0)} MiB for it, +${mem.growth2.toFixed(0)} MiB for the next ${mem.second} MiB`);
+  if (tus) console.log(`tus: ${tus.seconds.toFixed(1)} s = ${tus.mibPerSec.toFixed(1)} MiB/s; workerd peak memory +${tus.growth.toFixed(0)} MiB`);
   console.log(`total time ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   if (reloads.length) problems.push(`wrangler dev reloaded the Worker during: ${reloads.join(", ")} (a file under node_modules changed?): those numbers may be disturbed`);
   if (problems.length) {

@@ -25,6 +25,7 @@ import { jobRoutes } from "./routes/jobs.ts";
 import { lectureRoutes } from "./routes/lectures.ts";
 import { presetRoutes } from "./routes/presets.ts";
 import { registerWebhookEvents, webhookRoutes } from "./routes/webhooks.ts";
+import { TUS_REQUEST_HEADERS, TUS_RESPONSE_HEADERS, tusResponseHeaders, uploadRoutes } from "./routes/uploads.ts";
 import { MisconfiguredError, provideServices } from "./services.ts";
 import { StorageError } from "./storage/index.ts";
 
@@ -84,14 +85,27 @@ export function createApp() {
   app.use("*", requestId());
   app.use("*", provideServices());
   app.use("*", responseHeaders());
+  // Before CORS, which answers preflights itself: tus discovery must be on those OPTIONS answers too.
+  app.use("/uploads", tusResponseHeaders());
+  app.use("/uploads/*", tusResponseHeaders());
   app.use("*", async (c, next) => {
     const origins = parseCorsOrigins((c.env as unknown as Record<string, unknown>).PLC_CORS_ORIGINS);
     if (origins.length === 0) return next();
     return cors({
       origin: (origin) => (origins.includes("*") ? "*" : origins.includes(origin) ? origin : null),
       allowMethods: (_origin, c) => allowedMethods(c.req.path),
-      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-Id", "Pegasus-Owner", "Last-Event-ID"],
-      exposeHeaders: ["X-Request-Id", "ETag", "Content-Disposition", "WWW-Authenticate", "Retry-After", "RateLimit", "RateLimit-Policy", "Idempotent-Replayed"],
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-Id", "Pegasus-Owner", "Last-Event-ID", ...TUS_REQUEST_HEADERS],
+      exposeHeaders: [
+        "X-Request-Id",
+        "ETag",
+        "Content-Disposition",
+        "WWW-Authenticate",
+        "Retry-After",
+        "RateLimit",
+        "RateLimit-Policy",
+        "Idempotent-Replayed",
+        ...TUS_RESPONSE_HEADERS,
+      ],
       maxAge: 600,
     })(c, next);
   });
@@ -111,7 +125,8 @@ export function createApp() {
     .route("/", exportRoutes)
     .route("/", apiKeyRoutes)
     .route("/", webhookRoutes)
-    .route("/", eventRoutes);
+    .route("/", eventRoutes)
+    .route("/", uploadRoutes);
 
   app.use("/openapi.json", publicCache());
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

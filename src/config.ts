@@ -107,6 +107,14 @@ const rawEnvSchema = z.object({
   PLC_INLINE_JOBS: z.unknown().optional().transform(isTruthy),
   PLC_CORS_ORIGINS: z.unknown().optional().transform(parseCorsOrigins),
   PLC_MAX_UPLOAD_MB: positiveNumber(100, " of megabytes"),
+  PLC_MAX_RECORDING_MB: positiveNumber(2048, " of megabytes"),
+  PLC_UPLOAD_EXPIRY_HOURS: positiveNumber(24, " of hours"),
+  // S3 wants parts of at least 5 MiB, and one part must fit in a PATCH under the 100 MB body limit.
+  PLC_UPLOAD_PART_MB: optionalText
+    .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 5 && Number(v) <= 64), {
+      message: "expected a whole number of MiB from 5 to 64",
+    })
+    .transform((v) => (v === undefined ? 8 : Number(v))),
   STORAGE_MODE: optionalText
     .transform((v) => (v ?? "r2").toLowerCase())
     .refine((v) => ["r2", "local", "s3"].includes(v), { message: "expected r2, local or s3" })
@@ -253,6 +261,15 @@ export interface Config {
   inlineJobs: boolean;
   corsOrigins: string[];
   maxUploadBytes: number;
+  /** Resumable uploads (tus, src/pipeline/tus.ts). */
+  tus: {
+    /** Largest Upload-Length accepted (PLC_MAX_RECORDING_MB). */
+    maxBytes: number;
+    /** An incomplete upload is dropped this long after creation. */
+    expirySec: number;
+    /** Multipart part size; fixed per upload when it is created. */
+    partBytes: number;
+  };
   storage: StorageConfig;
   queue?: Queue<JobMessage>;
   /** Producer for the dead-letter queue: jobs whose transient failures used up every attempt. */
@@ -376,6 +393,11 @@ function assemble(raw: RawConfig): ConfigResult {
       inlineJobs: raw.PLC_INLINE_JOBS,
       corsOrigins: raw.PLC_CORS_ORIGINS,
       maxUploadBytes: Math.floor(raw.PLC_MAX_UPLOAD_MB * 1024 * 1024),
+      tus: {
+        maxBytes: Math.floor(raw.PLC_MAX_RECORDING_MB * 1024 * 1024),
+        expirySec: Math.round(raw.PLC_UPLOAD_EXPIRY_HOURS * 3600),
+        partBytes: raw.PLC_UPLOAD_PART_MB * 1024 * 1024,
+      },
       storage,
       auth: {
         mode: raw.PLC_AUTH,

@@ -1,5 +1,5 @@
 /**
- * The cron's work, every minute: recover lost jobs, abort abandoned uploads and remove the objects
+ * The cron's work, every minute: recover lost jobs, abort abandoned and expired uploads, remove the objects
  * of deleted data. When nothing was started for a while (src/jobs/activity.ts) it reads one small
  * object and leaves the database alone, so an idle deployment lets its Neon compute scale to zero;
  * once a day (RETENTION_AT) it expires old audio all the same.
@@ -8,6 +8,7 @@ import { sweepIdempotencyKeys } from "./db/idempotency.ts";
 import { isIdle, noteActivity } from "./jobs/activity.ts";
 import { runRecoverySweep } from "./jobs/recovery.ts";
 import { purgeDeletedObjects, runRetention } from "./pipeline/deletion.ts";
+import { sweepExpiredUploads } from "./pipeline/tus.ts";
 import { runUploadSweep } from "./pipeline/uploads.ts";
 import { runWebhookSweep } from "./push/sweep.ts";
 import { servicesFromEnv, type Services } from "./services.ts";
@@ -16,6 +17,8 @@ export interface MaintenanceResult {
   idle: boolean;
   jobs?: Awaited<ReturnType<typeof runRecoverySweep>>;
   uploads?: Awaited<ReturnType<typeof runUploadSweep>>;
+  /** Resumable (tus) uploads: expired ones removed with their parts. */
+  tusUploads?: Awaited<ReturnType<typeof sweepExpiredUploads>>;
   objects?: Awaited<ReturnType<typeof purgeDeletedObjects>>;
   /** Lectures whose audio passed PLC_AUDIO_RETENTION_DAYS (on the daily run). */
   audioExpired?: number;
@@ -45,9 +48,10 @@ export async function runMaintenance(env: object, scheduledTime = Date.now()): P
     : undefined;
   if (audioExpired) await noteActivity(services.storage, { force: true }); // their objects are to be removed
   if (await isIdle(services.storage)) return { idle: true, ...(audioExpired !== undefined ? { audioExpired } : {}) };
-  const [jobs, uploads, objects, idempotencyKeys, webhooks] = await Promise.all([
+  const [jobs, uploads, tusUploads, objects, idempotencyKeys, webhooks] = await Promise.all([
     runRecoverySweep(services),
     runUploadSweep(services),
+    sweepExpiredUploads(services),
     purgeDeletedObjects(services).catch((error) => {
       console.error(JSON.stringify({ level: "error", msg: "object deletion sweep failed", error: String((error as Error)?.message ?? error) }));
       return undefined;
@@ -57,7 +61,7 @@ export async function runMaintenance(env: object, scheduledTime = Date.now()): P
     runWebhookSweep(services),
   ]);
   // Work still pending (or a sweep that failed): keep sweeping.
-  if (!jobs || !uploads || !objects || !webhooks || jobs.active > 0 || uploads.open > 0 || objects.pending || webhooks.pending > 0)
+  if (!jobs || !uploads || !tusUploads || !objects || !webhooks || jobs.active > 0 || uploads.open > 0 || tusUploads.open > 0 || objects.pending || webhooks.pending > 0)
     await noteActivity(services.storage, { force: true });
-  return { idle: false, jobs, uploads, objects, idempotencyKeys, webhooks, ...(audioExpired !== undefined ? { audioExpired } : {}) };
+  return { idle: false, jobs, uploads, tusUploads, objects, idempotencyKeys, webhooks, ...(audioExpired !== undefined ? { audioExpired } : {}) };
 }

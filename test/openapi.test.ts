@@ -56,6 +56,14 @@ describe("GET /openapi.json", () => {
         "POST /webhooks/{id}/deliveries/{delivery_id}/retry",
         "GET /lectures/{lecture_id}/events",
         "GET /courses/{course_id}/events",
+        // tus resumable uploads
+        "OPTIONS /uploads",
+        "POST /uploads",
+        "OPTIONS /uploads/{upload_id}",
+        "HEAD /uploads/{upload_id}",
+        "GET /uploads/{upload_id}",
+        "PATCH /uploads/{upload_id}",
+        "DELETE /uploads/{upload_id}",
       ].sort(),
     );
     // Query parameters are documented with the types clients send.
@@ -74,13 +82,13 @@ describe("GET /openapi.json", () => {
     expect(form.properties.audio).toMatchObject({ type: "string", format: "binary" });
   });
 
-  it("declares the bearer scheme for every operation but health and presets", async () => {
+  it("declares the bearer scheme for every operation but health, presets and tus discovery", async () => {
     const doc = await json(await call("/openapi.json"));
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
     expect(doc.security).toEqual([{ bearerAuth: [] }]);
     for (const [path, operations] of Object.entries<Record<string, { security?: unknown[] }>>(doc.paths))
-      for (const operation of Object.values(operations) as { security?: unknown[]; responses: Record<string, unknown> }[]) {
-        const open = /^\/(health|presets)/.test(path);
+      for (const [method, operation] of Object.entries(operations) as [string, { security?: unknown[]; responses: Record<string, unknown> }][]) {
+        const open = /^\/(health|presets)/.test(path) || method === "options";
         expect(operation.security, path).toEqual(open ? [] : undefined);
         for (const status of ["401", "403", "429"]) expect(status in operation.responses, `${path} ${status}`).toBe(!open);
       }

@@ -17,7 +17,7 @@ import { LIMIT_MB, UPLOAD_MB } from "./settings.ts";
 const MiB = 1024 * 1024;
 
 /** Peak (VmHWM) and current (VmRSS) resident memory of a process, in kB. */
-function memoryOf(pid: number): { hwm: number; rss: number } {
+export function memoryOf(pid: number): { hwm: number; rss: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kB = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
   return { hwm: kB("VmHWM"), rss: kB("VmRSS") };

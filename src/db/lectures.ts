@@ -2,6 +2,7 @@
  * Lecture reads and the ingest write. Reads are one round trip each; ingest is one batch.
  */
 import { and, asc, count, desc, eq, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { PageRequest } from "../lib/pagination.ts";
 import type { Db } from "./client.ts";
 import { threadDetails } from "./courses.ts";
@@ -11,7 +12,6 @@ import { stageJobFields } from "./stage-jobs.ts";
 import { artifacts, courses, jobs, lectureExports, lectures, threads } from "./schema.ts";
 import { unlinkLectureStatements } from "./threads.ts";
 import { clearTranscriptStatement } from "./transcripts.ts";
-import { forgetUploadStatement, type UploadRef } from "./uploads.ts";
 import { lectureIs, lockLecture, ofLecture, type LectureKey } from "./owner.ts";
 
 export async function listLectures(db: Db, owner: string, filter: { courseId?: string }, page: PageRequest) {
@@ -134,9 +134,15 @@ export type IngestOutcome =
  * (active ones are cancelled by deleting them, so progress starts from zero and a consumer still
  * running one writes nothing, see job-guard.ts), transcript segments, artifacts, exports and
  * thread links. A lecture is never moved to another course here: then nothing is written.
- * `upload` names the multipart upload of the new recording, whose row goes with this write.
+ * `alsoWrite` adds the caller's bookkeeping of the upload (the multipart upload row to forget, the
+ * tus upload to mark finished) to the same transaction, guarded by `proceed`.
  */
-export async function saveIngest(db: Db, owner: string, r: IngestRecord, upload?: UploadRef): Promise<IngestOutcome> {
+export async function saveIngest(
+  db: Db,
+  owner: string,
+  r: IngestRecord,
+  alsoWrite: (proceed: SQL) => BatchItem<"pg">[] = () => [],
+): Promise<IngestOutcome> {
   const id = r.lectureId;
   const key: LectureKey = { owner, lectureId: id };
   const givenTitle = r.courseTitle ?? null;
@@ -189,7 +195,7 @@ export async function saveIngest(db: Db, owner: string, r: IngestRecord, upload?
         },
       }),
     upsertLecture,
-    ...(upload ? [forgetUploadStatement(db, upload, proceed)] : []),
+    ...alsoWrite(proceed),
   ];
   type Paths = { path: string }[];
   type Previous = { course_id: string; audio_path: string | null; transcript_path: string | null }[];

@@ -267,6 +267,39 @@ export const multipartUploads = pgTable(
 );
 
 /**
+ * Resumable (tus) uploads in progress, and finished ones until they expire (so HEAD still names
+ * the lecture). Bytes go to a multipart upload at `key` in parts of `part_size`; what did not fill
+ * a part waits in the object `tail_key`. `upload_offset` = parts * part_size + tail length, and
+ * only ever grows by a committed write. `lock_token`/`locked_until` let one PATCH at a time write.
+ */
+export const tusUploads = pgTable(
+  "tus_uploads",
+  {
+    owner_id: ownerId(),
+    id: text("id").notNull(),
+    key: text("key").notNull(),
+    multipart_upload_id: text("multipart_upload_id"),
+    part_size: integer("part_size").notNull(),
+    part_etags: jsonb("part_etags").$type<string[]>().notNull().default([]),
+    tail_key: text("tail_key"),
+    upload_length: bigint("upload_length", { mode: "number" }).notNull(),
+    upload_offset: bigint("upload_offset", { mode: "number" }).notNull().default(0),
+    /** SHA-256 of the first upload_offset bytes, resumable (src/lib/sha256.ts): no read-back at the end. */
+    sha256_state: text("sha256_state"),
+    /** The validated ingest fields, file name and type, and `autostart`. */
+    metadata: jsonb("metadata").$type<Record<string, string>>().notNull(),
+    lock_token: text("lock_token"),
+    locked_until: timestamptz("locked_until"),
+    expires_at: timestamptz("expires_at").notNull(),
+    completed_at: timestamptz("completed_at"),
+    lecture_id: text("lecture_id"),
+    created_at: createdAt(),
+    updated_at: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.owner_id, t.id] }), index("tus_uploads_expires_idx").on(t.expires_at)],
+);
+
+/**
  * API keys for servers, scripts and dashboards. Only a SHA-256 hash of the secret is kept; the
  * prefix (the secret's first characters) lets a person recognise a key in a list.
  */

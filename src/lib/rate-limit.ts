@@ -17,7 +17,12 @@ import { ApiError } from "./problem.ts";
 
 type OwnerBudgetName = Exclude<RateLimitBudgetName, "anonymous">;
 
-const UPLOAD_PATHS = /^\/(lectures\/ingest|uploads)(\/|$)/;
+/**
+ * Requests that start an upload. The chunks of a resumable upload (tus PATCH /uploads/{id}) spend
+ * the larger `starts` budget instead: one recording takes dozens of them, and tus clients do not
+ * retry a 429.
+ */
+const UPLOAD_PATHS = /^\/(lectures\/ingest|uploads)$/;
 
 /** The owner budget a request spends: uploads carry files, every other write starts work. */
 export function budgetFor(method: string, path: string): OwnerBudgetName {

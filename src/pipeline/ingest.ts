@@ -10,8 +10,8 @@ import { Busboy, type BusboyFileStream } from "@fastify/busboy";
 import { saveIngest, type ReplacedMaterial } from "../db/lectures.ts";
 import { objectKeys } from "./keys.ts";
 import { noteActivity } from "../jobs/activity.ts";
-import { parseIngestFields } from "./ingest-form.ts";
-import { forgetUpload, recordUpload, type UploadRef } from "../db/uploads.ts";
+import { parseIngestFields, type IngestFields } from "./ingest-form.ts";
+import { forgetUpload, forgetUploadStatement, recordUpload, type UploadRef } from "../db/uploads.ts";
 import { isPresetId } from "../domain/presets.ts";
 import { ApiError, validationFailed } from "../lib/problem.ts";
 import type { Services } from "../services.ts";
@@ -23,7 +23,8 @@ export interface IngestResult {
   audioPath: string;
 }
 
-interface StoredUpload {
+/** A recording in storage, measured while it was written. */
+export interface StoredUpload {
   key: string;
   size: number;
   sha256: string;
@@ -43,7 +44,7 @@ function tooLarge(limit: number) {
   return new ApiError("payload_too_large", { detail: `The upload exceeds the ${Math.round(limit / (1024 * 1024))} MB limit (PLC_MAX_UPLOAD_MB).` });
 }
 
-function extensionOf(filename: string | null): string {
+export function extensionOf(filename: string | null): string {
   const ext = /\.([A-Za-z0-9]{1,10})$/.exec(filename ?? "")?.[1];
   return ext ? `.${ext.toLowerCase()}` : ".bin";
 }
@@ -259,6 +260,45 @@ async function ingest(services: Services, owner: string, request: Request): Prom
     await discard();
     throw validationFailed(issues);
   }
+  // An unknown preset sent before the file was refused without storing it (`stored` is null then).
+  if (!isPresetId(form.preset_id) || !stored) {
+    await discard();
+    throw new ApiError("invalid_preset");
+  }
+  if (stored.size === 0) {
+    await discard();
+    throw validationFailed([{ loc: ["body", "audio"], msg: "File is empty", type: "value_error" }]);
+  }
+  try {
+    return await recordLectureAudio(services, owner, form, stored, (proceed) => (multipart ? [forgetUploadStatement(db, multipart, proceed)] : []));
+  } catch (error) {
+    await discard();
+    throw error;
+  }
+}
+
+/** The lecture exists in `courseId`, and an upload never moves a lecture to another course. */
+export function lectureInOtherCourse(form: Pick<IngestFields, "lecture_id" | "course_id">, courseId: string): ApiError {
+  return new ApiError("lecture_in_other_course", {
+    detail: `Lecture ${form.lecture_id} belongs to course ${courseId}; an upload cannot move it to course ${form.course_id}. Upload it with course_id ${courseId}, or use a new lecture_id.`,
+  });
+}
+
+/**
+ * Records a recording already stored at `stored.key` as the lecture's audio: creates the lecture
+ * (and its course) or re-ingests it, removes what the old recording left, and writes the metadata
+ * object. Shared by the multipart ingest and finished tus uploads. `alsoWrite` joins the caller's
+ * own bookkeeping to the lecture's transaction. Throws `lecture_in_other_course` (nothing written)
+ * when the lecture lives in another course; the caller then deletes the object.
+ */
+export async function recordLectureAudio(
+  services: Services,
+  owner: string,
+  form: IngestFields,
+  stored: StoredUpload,
+  alsoWrite?: Parameters<typeof saveIngest>[3],
+): Promise<IngestResult> {
+  const { storage, db } = services;
   const valid = {
     courseId: form.course_id,
     lectureId: form.lecture_id,
@@ -268,42 +308,21 @@ async function ingest(services: Services, owner: string, request: Request): Prom
     durationSec: form.duration_sec ?? 0,
     sourceType: form.source_type ?? "upload",
   };
-  // An unknown preset sent before the file was refused without storing it (`stored` is null then).
-  if (!isPresetId(valid.presetId) || !stored) {
-    await discard();
-    throw new ApiError("invalid_preset");
-  }
-  if (stored.size === 0) {
-    await discard();
-    throw validationFailed([{ loc: ["body", "audio"], msg: "File is empty", type: "value_error" }]);
-  }
-
   const audioPath = storage.uri(stored.key);
-  let outcome: Awaited<ReturnType<typeof saveIngest>>;
-  try {
-    outcome = await saveIngest(
-      db,
-      owner,
-      {
-        ...valid,
-        audioPath,
-        originalFilename: stored.filename,
-        contentType: stored.contentType,
-        sizeBytes: stored.size,
-        checksumSha256: stored.sha256,
-      },
-      multipart,
-    );
-  } catch (error) {
-    await discard();
-    throw error;
-  }
-  if (!outcome.saved) {
-    await discard();
-    throw new ApiError("lecture_in_other_course", {
-      detail: `Lecture ${valid.lectureId} belongs to course ${outcome.courseId}; an upload cannot move it to course ${valid.courseId}. Upload it with course_id ${outcome.courseId}, or use a new lecture_id.`,
-    });
-  }
+  const outcome = await saveIngest(
+    db,
+    owner,
+    {
+      ...valid,
+      audioPath,
+      originalFilename: stored.filename,
+      contentType: stored.contentType,
+      sizeBytes: stored.size,
+      checksumSha256: stored.sha256,
+    },
+    alsoWrite,
+  );
+  if (!outcome.saved) throw lectureInOtherCourse(form, outcome.courseId);
   // Awaited before answering, so a stage started after the response never has its new objects
   // (at the same deterministic keys) deleted by this cleanup.
   await deleteReplaced(storage, valid.lectureId, outcome.replaced, audioPath);

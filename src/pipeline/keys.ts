@@ -11,6 +11,8 @@ export const ownerPrefix = (owner: string) => `owners/${encodeURIComponent(owner
 export const objectKeys = {
   /** A fresh key per upload: a re-ingest never overwrites the recording an older row points at. */
   audio: (owner: string, extension: string) => `${ownerPrefix(owner)}/audio/${crypto.randomUUID()}${extension}`,
+  /** Bytes of a tus upload that did not fill a part yet, as of `offset` (a fresh key per write). */
+  uploadTail: (owner: string, uploadId: string, offset: number) => `${ownerPrefix(owner)}/uploads/${uploadId}/tail-${offset}`,
   metadata: (k: LectureKey) => `${ownerPrefix(k.owner)}/metadata/${k.lectureId}.json`,
   transcript: (k: LectureKey) => `${ownerPrefix(k.owner)}/transcripts/${k.lectureId}.json`,
   artifactDir: (k: LectureKey) => `${ownerPrefix(k.owner)}/artifacts/${k.lectureId}`,

@@ -67,6 +67,20 @@ export function createR2Storage({ bucket, bucketName }: R2Config): Storage {
       }
     },
 
+    async createMultipart(key, contentType) {
+      const upload = await bucket.createMultipartUpload(key, contentType ? { httpMetadata: { contentType } } : undefined);
+      return upload.uploadId;
+    },
+
+    async uploadPart(key, uploadId, partNumber, data) {
+      const part = await bucket.resumeMultipartUpload(key, uploadId).uploadPart(partNumber, data);
+      return part.etag;
+    },
+
+    async completeMultipart(key, uploadId, etags) {
+      await bucket.resumeMultipartUpload(key, uploadId).complete(etags.map((etag, i) => ({ partNumber: i + 1, etag })));
+    },
+
     async get(key) {
       const object = await bucket.get(key);
       if (!object) return null;

@@ -37,6 +37,16 @@ export interface Storage {
   putStream(key: string, stream: ReadableStream<Uint8Array>, contentType?: string, hooks?: MultipartHooks): Promise<{ size: number }>;
   /** Aborts a multipart upload left open; one that no longer exists (aborted, completed) is done. */
   abortMultipart(key: string, uploadId: string): Promise<void>;
+  /**
+   * Part-level multipart operations, for uploads that span requests (tus): the caller keeps the
+   * upload id and the part ETags between them. Every part but the last must have the same size
+   * (R2's rule) and at least 5 MiB (S3's).
+   */
+  createMultipart(key: string, contentType?: string): Promise<string>;
+  /** Uploads part `partNumber` (from 1) of an open upload and answers its ETag. */
+  uploadPart(key: string, uploadId: string, partNumber: number, data: Uint8Array): Promise<string>;
+  /** Completes the upload from its parts' ETags, in part order (part 1 first). */
+  completeMultipart(key: string, uploadId: string, etags: string[]): Promise<void>;
   get(key: string): Promise<StoredObject | null>;
   /**
    * Bytes [offset, offset + length) of an object, clamped to its end; null when it does not exist.
