@@ -10,8 +10,9 @@
  *
  * This file only runs the parts in order and sums up; they live in scripts/bench/: settings.ts,
  * setup.ts (start), seed.ts, endpoints.ts (A), floor.ts (D), auth.ts (E), pipeline.ts (B),
- * upload.ts (C), with client.ts (requests to the Worker), identity.ts (the JWKS the Worker trusts),
- * report.ts (output, failed checks) and lecture-text.ts.
+ * upload.ts (C), long-transcription.ts (F), with client.ts (requests to the Worker), identity.ts
+ * (the JWKS the Worker trusts), report.ts (output, failed checks) and lecture-text.ts.
+ * BENCH_ONLY=long-transcription runs section F alone (it needs no seeded data).
  */
 import { LECTURES, UPLOAD_MB } from "./bench/settings.ts";
 import { authCost } from "./bench/auth.ts";
@@ -23,6 +24,7 @@ import { problems, section, setPhase } from "./bench/report.ts";
 import { seed } from "./bench/seed.ts";
 import { start } from "./bench/setup.ts";
 import { ingestMemory } from "./bench/upload.ts";
+import { longTranscription } from "./bench/long-transcription.ts";
 import { root, runCleanups } from "./local-stack.ts";
 
 process.chdir(root);
@@ -40,6 +42,14 @@ for (const signal of ["SIGINT", "SIGTERM"] as const)
 try {
   const t0 = Date.now();
   const { wranglerPid } = await start();
+  if (process.env.BENCH_ONLY === "long-transcription") {
+    const long = await longTranscription();
+    section("Summary");
+    console.log(`long transcription: ${long.chunks} chunks in ${long.wallSec.toFixed(1)} s wall vs ${long.sumSec.toFixed(1)} s of chunk time`);
+    console.log(problems.length ? `\nFAIL (${problems.length}):\n${problems.map((p) => `  - ${p}`).join("\n")}` : "\nOK: every check passed");
+    await cleanup();
+    process.exit(problems.length ? 1 : 0);
+  }
   setPhase("seeding");
   await seed();
   await endpoints();
@@ -47,6 +57,7 @@ try {
   const auth = await authCost();
   const pipe = await pipeline();
   const mem = await ingestMemory(wranglerPid);
+  const long = await longTranscription();
   section("Summary");
   const reads = [...measured].filter(([label]) => label.startsWith("GET"));
   const writes = [...measured].filter(([label]) => label.startsWith("POST")).map(([label, m]) => `${label.split(" ")[1]} ${m.rt}`);
@@ -57,6 +68,7 @@ try {
   const authLine = auth.slice(1).map((a) => `${a.label.replace(/^\(\w\) /, "")} ${a.net >= 0 ? "+" : ""}${a.net.toFixed(3)} ms/${a.rt}`);
   console.log(`authentication, median over PLC_AUTH=off net of the process baseline / round trips (PLC_AUTH=off ${auth[0]!.rt}): ${authLine.join(", ")}`);
   console.log(`upload: ${UPLOAD_MB} MiB in ${mem.seconds} s; workerd peak memory +${mem.growth1.toFixed(0)} MiB for it, +${mem.growth2.toFixed(0)} MiB for the next ${mem.second} MiB`);
+  console.log(`long transcription (${long.format}): ${long.chunks} chunks in ${long.wallSec.toFixed(1)} s wall vs ${long.sumSec.toFixed(1)} s of chunk time (${(long.sumSec / long.wallSec).toFixed(2)}x)`);
   console.log(`total time ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   if (reloads.length) problems.push(`wrangler dev reloaded the Worker during: ${reloads.join(", ")} (a file under node_modules changed?): those numbers may be disturbed`);
   if (problems.length) {

@@ -23,6 +23,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { lectureRoutes } from "./routes/lectures.ts";
 import { presetRoutes } from "./routes/presets.ts";
+import { recordingRoutes } from "./routes/recordings.ts";
 import { MisconfiguredError, provideServices } from "./services.ts";
 import { StorageError } from "./storage/index.ts";
 
@@ -105,6 +106,7 @@ export function createApp() {
     .route("/", presetRoutes)
     .route("/", courseRoutes)
     .route("/", lectureRoutes)
+    .route("/", recordingRoutes)
     .route("/", jobRoutes)
     .route("/", exportRoutes)
     .route("/", apiKeyRoutes);

@@ -83,6 +83,10 @@ const rawEnvSchema = z.object({
   PLC_INLINE_JOBS: z.unknown().optional().transform(isTruthy),
   PLC_CORS_ORIGINS: z.unknown().optional().transform(parseCorsOrigins),
   PLC_MAX_UPLOAD_MB: positiveNumber(100, " of megabytes"),
+  TRANSCRIBE_CHUNK_MB: positiveNumber(24, " of megabytes, at most 25 (the provider's per-request limit)").refine((v) => v <= 25, {
+    message: "expected at most 25 (megabytes): the provider refuses larger requests",
+  }),
+  TRANSCRIBE_CONCURRENCY: positiveInt(4, 64),
   STORAGE_MODE: optionalText
     .transform((v) => (v ?? "r2").toLowerCase())
     .refine((v) => ["r2", "local", "s3"].includes(v), { message: "expected r2, local or s3" })
@@ -186,6 +190,12 @@ export interface Config {
   };
   inlineJobs: boolean;
   corsOrigins: string[];
+  transcription: {
+    /** Audio larger than this is cut into chunks of at most this many bytes, one request each. */
+    chunkBytes: number;
+    /** Chunks of one lecture transcribed at the same time. */
+    concurrency: number;
+  };
   maxUploadBytes: number;
   storage: StorageConfig;
   queue?: Queue<JobMessage>;
@@ -290,6 +300,7 @@ function assemble(raw: RawConfig): ConfigResult {
       },
       inlineJobs: raw.PLC_INLINE_JOBS,
       corsOrigins: raw.PLC_CORS_ORIGINS,
+      transcription: { chunkBytes: Math.floor(raw.TRANSCRIBE_CHUNK_MB * 1024 * 1024), concurrency: raw.TRANSCRIBE_CONCURRENCY },
       maxUploadBytes: Math.floor(raw.PLC_MAX_UPLOAD_MB * 1024 * 1024),
       storage,
       auth: {

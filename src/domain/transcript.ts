@@ -14,4 +14,8 @@ export interface Transcript {
   text: string;
   segments: TranscriptSegment[];
   engine: { provider: string; model: string };
+  /** Length of the lecture's audio (all its recordings); absent in transcripts stored before it was kept. */
+  durationSec?: number;
+  /** How many provider requests the audio was cut into (1 for a recording sent whole, 0 for an upload). */
+  chunkCount?: number;
 }

@@ -24,6 +24,12 @@ export const PROBLEMS = {
   export_file_missing: { status: 404, detail: "Export file missing." },
   export_url_unavailable: { status: 404, detail: "Export URL unavailable." },
   audio_not_found: { status: 404, detail: "Audio not found for lecture." },
+  transcript_not_found: { status: 404, detail: "The lecture has no transcript yet: transcribe it first (POST /lectures/{id}/transcribe)." },
+  transcription_in_progress: {
+    status: 409,
+    detail: "The lecture is being transcribed; append the recording once that transcription has finished, then transcribe again.",
+  },
+  lecture_is_transcript: { status: 409, detail: "The lecture was uploaded as a transcript: recordings can only be appended to a lecture uploaded as audio." },
   invalid_preset: { status: 400, detail: "Invalid preset_id." },
   course_id_required: { status: 400, detail: "course_id is required." },
   preset_id_required: { status: 400, detail: "preset_id is required." },

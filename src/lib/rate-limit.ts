@@ -17,7 +17,7 @@ import { ApiError } from "./problem.ts";
 
 type OwnerBudgetName = Exclude<RateLimitBudgetName, "anonymous">;
 
-const UPLOAD_PATHS = /^\/(lectures\/ingest|uploads)(\/|$)/;
+const UPLOAD_PATHS = /^\/(lectures\/ingest|uploads|lectures\/[^/]+\/recordings)(\/|$)/;
 
 /** The owner budget a request spends: uploads carry files, every other write starts work. */
 export function budgetFor(method: string, path: string): OwnerBudgetName {

@@ -2,9 +2,10 @@
  * Transcription stage: audio goes to OpenAI's transcription API; an upload that already is a
  * transcript (.txt, .vtt, .srt, .json) is parsed instead. Either result is sanitised, then the
  * transcript JSON is stored at a deterministic key and its segments replace the lecture's rows, so
- * running twice is harmless.
+ * running twice is harmless. One recording within TRANSCRIBE_CHUNK_MB is sent whole; anything
+ * longer, or a lecture of several recordings, is transcribed in chunks (./chunks.ts).
  */
-import { getLecture } from "../db/lectures.ts";
+import { getTranscriptionState } from "../db/chunks.ts";
 import { lectureOfJob, objectKeys } from "./keys.ts";
 import type { JobRow } from "../db/rows.ts";
 import { saveTranscript } from "../db/transcripts.ts";
@@ -15,6 +16,7 @@ import { PermanentJobError } from "./errors.ts";
 import type { Services } from "../services.ts";
 import { writeJson } from "../storage/index.ts";
 import { createOpenAI, OPENAI_AUDIO_MAX_BYTES, transcribeAudio } from "./openai/index.ts";
+import { recordingsOf, runChunkedTranscription } from "./chunks.ts";
 
 /** Transcript uploads are text; anything this large is not a lecture transcript. */
 const MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024;
@@ -22,18 +24,27 @@ const MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024;
 export async function runTranscription(services: Services, job: JobRow) {
   const { db, storage, config } = services;
   const lectureKey = lectureOfJob(job);
-  const lecture = await getLecture(db, lectureKey);
+  const state = await getTranscriptionState(db, lectureKey, job.id);
+  const lecture = state.lecture;
   if (!lecture) throw new PermanentJobError("Lecture not found.");
   const key = lecture.audio_path ? storage.keyOf(lecture.audio_path) : null;
   if (!key) throw new PermanentJobError("Audio not found for lecture.");
+  const kind = transcriptKindOf(lecture.original_filename ?? key, lecture.content_type ?? undefined);
+  if (!kind && config.openai.apiKey && (state.recordings.length > 0 || state.plans.length > 0))
+    return runChunkedTranscription(services, job, recordingsOf(lecture, state.recordings));
   const object = await storage.get(key);
   if (!object) throw new PermanentJobError("Audio not found for lecture.");
 
-  const kind = transcriptKindOf(lecture.original_filename ?? key, lecture.content_type ?? undefined);
   let parsed: ParsedTranscript;
   let engine: Transcript["engine"];
+  let durationSec: number | undefined;
+  let chunkCount = 0;
 
   if (kind) {
+    if (state.recordings.length > 0) {
+      await object.body.cancel();
+      throw new PermanentJobError("This lecture's first upload is a transcript: recordings appended to it cannot be combined with it. Upload the lecture again as audio.");
+    }
     if (object.size > MAX_TRANSCRIPT_BYTES) {
       await object.body.cancel();
       throw new PermanentJobError(`The transcript file is larger than ${MAX_TRANSCRIPT_BYTES / 1024 / 1024} MB.`);
@@ -53,11 +64,9 @@ export async function runTranscription(services: Services, job: JobRow) {
         "Transcribing audio needs an OpenAI API key: set OPENAI_API_KEY (wrangler secret put OPENAI_API_KEY), or upload a transcript (.txt, .vtt, .srt or .json) instead of audio.",
       );
     }
-    if (object.size > OPENAI_AUDIO_MAX_BYTES) {
+    if (object.size > Math.min(config.transcription.chunkBytes, OPENAI_AUDIO_MAX_BYTES)) {
       await object.body.cancel();
-      throw new PermanentJobError(
-        `The recording is ${(object.size / 1024 / 1024).toFixed(1)} MB; OpenAI transcribes at most 25 MB per file. Record or convert to a compact format (e.g. mono Opus or AAC at 32 kbps), or upload a transcript.`,
-      );
+      return runChunkedTranscription(services, job, recordingsOf(lecture, state.recordings));
     }
     const model = typeof job.params.model === "string" ? job.params.model : "base";
     const client = createOpenAI({ apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl });
@@ -70,6 +79,8 @@ export async function runTranscription(services: Services, job: JobRow) {
     });
     parsed = result;
     engine = { provider: "openai", model: result.model };
+    durationSec = result.durationSec;
+    chunkCount = 1;
   }
 
   // Once, here, for both sources: nothing unsanitised reaches storage or the database.
@@ -82,10 +93,12 @@ export async function runTranscription(services: Services, job: JobRow) {
     text: parsed.text,
     segments: parsed.segments,
     engine,
+    durationSec: durationSec ?? (lecture.duration_sec || parsed.segments.at(-1)!.endSec),
+    chunkCount,
   };
   const transcriptKey = objectKeys.transcript(lectureKey);
   await writeJson(storage, transcriptKey, transcript);
   const transcriptPath = storage.uri(transcriptKey);
   await saveTranscript(db, lectureKey, transcriptPath, parsed.segments, job);
-  return { lectureId: lecture.id, transcriptPath, segmentCount: parsed.segments.length, language: parsed.language, engine };
+  return { lectureId: lecture.id, transcriptPath, segmentCount: parsed.segments.length, language: parsed.language, engine, durationSec: transcript.durationSec, chunkCount };
 }
