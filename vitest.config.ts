@@ -120,7 +120,8 @@ export default defineConfig({
     },
     projects: [
       project("workerd", ["test/**/*.test.ts"], [...MODE_SUFFIXES, "node"].map((m) => `test/**/*.${m}.test.ts`), () => ({})),
-      project("workerd-openai", ["test/**/*.openai.test.ts"], [], () => ({ OPENAI_API_KEY: "sk-test" })),
+      // A tiny chunk size, so the few-hundred-KB audio fixtures are cut into many chunks.
+      project("workerd-openai", ["test/**/*.openai.test.ts"], [], () => ({ OPENAI_API_KEY: "sk-test", TRANSCRIBE_CHUNK_MB: "0.08" })),
       project("workerd-s3", ["test/**/*.s3.test.ts"], [], (port) => ({
         STORAGE_MODE: "s3",
         S3_ENDPOINT_URL: `http://127.0.0.1:${port("s3Port")}`,

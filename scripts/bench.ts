@@ -7,12 +7,12 @@
  * (fresh in-memory PGlite, or a scratch database on the server in BENCH_DATABASE_URL), and is
  * removed again at the end. Settings: BENCH_REQUESTS (50), BENCH_SECONDS (3), BENCH_LECTURES (100),
  * BENCH_UPLOAD_MB (90), BENCH_TUS_MB (500), BENCH_DATABASE_URL, BENCH_WRANGLER_LOG (a file for wrangler's whole output),
- * BENCH_ONLY (comma-separated section letters to run, e.g. `E,F`; the seeding always runs).
+ * BENCH_ONLY (comma-separated section letters to run, e.g. `E,H`).
  *
  * This file only runs the parts in order and sums up; they live in scripts/bench/: settings.ts,
  * setup.ts (start), seed.ts, endpoints.ts (A), floor.ts (D), auth.ts (E), pipeline.ts (B), push.ts (F),
- * upload.ts (C), tus.ts (G), with client.ts (requests to the Worker), identity.ts (the JWKS the Worker trusts),
- * report.ts (output, failed checks) and lecture-text.ts.
+ * upload.ts (C), tus.ts (G), long-transcription.ts (H; needs no seeded data), with client.ts (requests to
+ * the Worker), identity.ts (the JWKS the Worker trusts), report.ts (output, failed checks) and lecture-text.ts.
  */
 import { LECTURES, UPLOAD_MB } from "./bench/settings.ts";
 import { authCost } from "./bench/auth.ts";
@@ -26,6 +26,7 @@ import { seed } from "./bench/seed.ts";
 import { start } from "./bench/setup.ts";
 import { tusThroughput } from "./bench/tus.ts";
 import { ingestMemory } from "./bench/upload.ts";
+import { longTranscription } from "./bench/long-transcription.ts";
 import { root, runCleanups } from "./local-stack.ts";
 
 process.chdir(root);
@@ -43,10 +44,12 @@ for (const signal of ["SIGINT", "SIGTERM"] as const)
 try {
   const t0 = Date.now();
   const { wranglerPid } = await start();
-  setPhase("seeding");
-  await seed();
-  // BENCH_ONLY=E,F runs only those sections (after the seeding every section reads).
+  // BENCH_ONLY=E,F runs only those sections; the seeding runs when a chosen section reads it.
   const only = process.env.BENCH_ONLY?.toUpperCase().split(",").map((s) => s.trim());
+  if (!only || only.some((letter) => "ABCDEF".includes(letter))) {
+    setPhase("seeding");
+    await seed();
+  }
   const run = async <T,>(letter: string, part: () => Promise<T>): Promise<T | undefined> => (!only || only.includes(letter) ? part() : undefined);
   await run("A", endpoints);
   const floor = await run("D", requestFloor);
@@ -55,6 +58,7 @@ try {
   const pushed = await run("F", push);
   const mem = await run("C", () => ingestMemory(wranglerPid));
   const tus = await run("G", () => tusThroughput(wranglerPid));
+  const long = await run("H", longTranscription);
   section("Summary");
   const reads = [...measured].filter(([label]) => label.startsWith("GET"));
   const writes = [...measured].filter(([label]) => label.startsWith("POST")).map(([label, m]) => `${label.split(" ")[1]} ${m.rt}`);
@@ -67,6 +71,7 @@ try {
   if (auth && authLine) console.log(`authentication, median over PLC_AUTH=off net of the process baseline / round trips (PLC_AUTH=off ${auth[0]!.rt}): ${authLine.join(", ")}`);
   if (mem) console.log(`upload: ${UPLOAD_MB} MiB in ${mem.seconds} s; workerd peak memory +${mem.growth1.toFixed(0)} MiB for it, +${mem.growth2.toFixed(0)} MiB for the next ${mem.second} MiB`);
   if (tus) console.log(`tus: ${tus.seconds.toFixed(1)} s = ${tus.mibPerSec.toFixed(1)} MiB/s; workerd peak memory +${tus.growth.toFixed(0)} MiB`);
+  if (long) console.log(`long transcription (${long.format}): ${long.chunks} chunks in ${long.wallSec.toFixed(1)} s wall vs ${long.sumSec.toFixed(1)} s of chunk time (${(long.sumSec / long.wallSec).toFixed(2)}x)`);
   console.log(`total time ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   if (reloads.length) problems.push(`wrangler dev reloaded the Worker during: ${reloads.join(", ")} (a file under node_modules changed?): those numbers may be disturbed`);
   if (problems.length) {

@@ -26,6 +26,7 @@ import { lectureRoutes } from "./routes/lectures.ts";
 import { presetRoutes } from "./routes/presets.ts";
 import { registerWebhookEvents, webhookRoutes } from "./routes/webhooks.ts";
 import { TUS_REQUEST_HEADERS, TUS_RESPONSE_HEADERS, tusResponseHeaders, uploadRoutes } from "./routes/uploads.ts";
+import { recordingRoutes } from "./routes/recordings.ts";
 import { MisconfiguredError, provideServices } from "./services.ts";
 import { StorageError } from "./storage/index.ts";
 
@@ -121,6 +122,7 @@ export function createApp() {
     .route("/", presetRoutes)
     .route("/", courseRoutes)
     .route("/", lectureRoutes)
+    .route("/", recordingRoutes)
     .route("/", jobRoutes)
     .route("/", exportRoutes)
     .route("/", apiKeyRoutes)

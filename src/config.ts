@@ -115,6 +115,10 @@ const rawEnvSchema = z.object({
       message: "expected a whole number of MiB from 5 to 64",
     })
     .transform((v) => (v === undefined ? 8 : Number(v))),
+  TRANSCRIBE_CHUNK_MB: positiveNumber(24, " of megabytes, at most 25 (the provider's per-request limit)").refine((v) => v <= 25, {
+    message: "expected at most 25 (megabytes): the provider refuses larger requests",
+  }),
+  TRANSCRIBE_CONCURRENCY: positiveInt(4, 64),
   STORAGE_MODE: optionalText
     .transform((v) => (v ?? "r2").toLowerCase())
     .refine((v) => ["r2", "local", "s3"].includes(v), { message: "expected r2, local or s3" })
@@ -260,6 +264,12 @@ export interface Config {
   ai: AiConfig;
   inlineJobs: boolean;
   corsOrigins: string[];
+  transcription: {
+    /** Audio larger than this is cut into chunks of at most this many bytes, one request each. */
+    chunkBytes: number;
+    /** Chunks of one lecture transcribed at the same time. */
+    concurrency: number;
+  };
   maxUploadBytes: number;
   /** Resumable uploads (tus, src/pipeline/tus.ts). */
   tus: {
@@ -392,6 +402,7 @@ function assemble(raw: RawConfig): ConfigResult {
       ai,
       inlineJobs: raw.PLC_INLINE_JOBS,
       corsOrigins: raw.PLC_CORS_ORIGINS,
+      transcription: { chunkBytes: Math.floor(raw.TRANSCRIBE_CHUNK_MB * 1024 * 1024), concurrency: raw.TRANSCRIBE_CONCURRENCY },
       maxUploadBytes: Math.floor(raw.PLC_MAX_UPLOAD_MB * 1024 * 1024),
       tus: {
         maxBytes: Math.floor(raw.PLC_MAX_RECORDING_MB * 1024 * 1024),

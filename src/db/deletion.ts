@@ -7,7 +7,7 @@
 import { and, asc, eq, inArray, lte, sql, type SQL } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { lectureIs, lockLecture, type LectureKey } from "./owner.ts";
-import { artifacts, courses, lectureExports, lectures, objectDeletions, threads, jobs } from "./schema.ts";
+import { artifacts, courses, lectureExports, lectureRecordings, lectures, objectDeletions, threads, jobs } from "./schema.ts";
 
 export interface DeletionPlan {
   /**
@@ -34,6 +34,7 @@ function listObjects(db: Db, owner: string, which: SQL, plan: DeletionPlan) {
     db.execute(sql`
       insert into ${objectDeletions} (path)
       select l.audio_path from ${lectures} l where l.owner_id = ${owner} and l.id in (${chosen}) and l.audio_path is not null
+      union all select r.audio_path from ${lectureRecordings} r where r.owner_id = ${owner} and r.lecture_id in (${chosen})
       on conflict do nothing`),
     db.execute(sql`
       insert into ${objectDeletions} (path, owner_id, lecture_id)
@@ -115,8 +116,10 @@ export async function expireAudio(db: Db, days: number, limit: number): Promise<
       order by l.updated_at
       limit ${limit}
       for update of l skip locked
+    ), appended as (
+      delete from ${lectureRecordings} r using due where r.owner_id = due.owner_id and r.lecture_id = due.id returning r.audio_path
     ), listed as (
-      insert into ${objectDeletions} (path) select audio_path from due on conflict do nothing
+      insert into ${objectDeletions} (path) select audio_path from due union all select audio_path from appended on conflict do nothing
     )
     update ${lectures} l set audio_path = null, audio_expired_at = now(), updated_at = now()
     from due where l.owner_id = due.owner_id and l.id = due.id

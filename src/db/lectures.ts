@@ -13,6 +13,8 @@ import { artifacts, courses, jobs, lectureExports, lectures, threads } from "./s
 import { unlinkLectureStatements } from "./threads.ts";
 import { clearTranscriptStatement } from "./transcripts.ts";
 import { lectureIs, lockLecture, ofLecture, type LectureKey } from "./owner.ts";
+import { clearRecordingsStatement } from "./recordings.ts";
+import { chunkProgressOf } from "./chunks.ts";
 
 export async function listLectures(db: Db, owner: string, filter: { courseId?: string }, page: PageRequest) {
   const where = and(eq(lectures.owner_id, owner), filter.courseId ? eq(lectures.course_id, filter.courseId) : undefined);
@@ -36,18 +38,26 @@ export const latestStageJobs = (db: Db, key: LectureKey) =>
     .where(ofLecture(jobs, key))
     .orderBy(asc(jobs.job_type), desc(jobs.created_at), desc(jobs.id));
 
+/** Chunk counts attached to the jobs they belong to (a chunked transcription's). */
+function withChunks<T extends { id: string }>(latestJobs: T[], counts: { job_id: string; done: number; total: number }[]) {
+  const byJob = new Map(counts.map((c) => [c.job_id, { done: Number(c.done), total: Number(c.total) }]));
+  return latestJobs.map((job) => ({ ...job, chunks: byJob.get(job.id) ?? null }));
+}
+
 export async function getLectureProgressData(db: Db, key: LectureKey) {
-  const [[lecture], latestJobs] = await db.batch([
+  const [[lecture], latestJobs, chunkCounts] = await db.batch([
     db.select().from(lectures).where(lectureIs(key)),
     latestStageJobs(db, key),
+    chunkProgressOf(db, key),
   ]);
-  return { lecture: lecture ?? null, latestJobs };
+  return { lecture: lecture ?? null, latestJobs: withChunks(latestJobs, chunkCounts) };
 }
 
 export async function getLectureSummaryData(db: Db, key: LectureKey) {
-  const [[lecture], latestJobs, artifactTypes, exportTypes] = await db.batch([
+  const [[lecture], latestJobsRows, chunkCounts, artifactTypes, exportTypes] = await db.batch([
     db.select().from(lectures).where(lectureIs(key)),
     latestStageJobs(db, key),
+    chunkProgressOf(db, key),
     db
       .select({ type: artifacts.artifact_type })
       .from(artifacts)
@@ -61,7 +71,7 @@ export async function getLectureSummaryData(db: Db, key: LectureKey) {
   ]);
   return {
     lecture: lecture ?? null,
-    latestJobs,
+    latestJobs: withChunks(latestJobsRows, chunkCounts),
     artifactTypes: artifactTypes.map((r) => r.type),
     exportTypes: exportTypes.map((r) => r.type),
   };
@@ -121,6 +131,8 @@ export interface ReplacedMaterial {
   transcriptPath: string | null;
   artifactPaths: string[];
   exportPaths: string[];
+  /** The recordings appended after the first (src/db/recordings.ts). */
+  recordingPaths: string[];
 }
 
 export type IngestOutcome =
@@ -179,6 +191,7 @@ export async function saveIngest(
     artifactPathsOf(db, key),
     exportPathsOf(db, key),
     clearTranscriptStatement(db, key, proceed),
+    clearRecordingsStatement(db, key, proceed),
     clearArtifactsStatement(db, key, proceed),
     clearExportsStatement(db, key, proceed),
     ...unlinkLectureStatements(db, r.courseId, key, proceed),
@@ -203,6 +216,7 @@ export async function saveIngest(
   const [previous] = results[2] as Previous;
   const artifactRows = results[3] as Paths;
   const exportRows = results[4] as Paths;
+  const recordingRows = results[6] as Paths;
   const [lecture] = results[statements.indexOf(upsertLecture)] as { created_at: string }[];
   // No row back: the lecture is in another course and the upsert's WHERE kept it as it was.
   if (!lecture) return { saved: false, courseId: previous!.course_id };
@@ -214,6 +228,7 @@ export async function saveIngest(
       transcriptPath: previous?.transcript_path ?? null,
       artifactPaths: artifactRows.map((a) => a.path),
       exportPaths: exportRows.map((e) => e.path),
+      recordingPaths: recordingRows.map((r) => r.path),
     },
   };
 }

@@ -448,3 +448,85 @@ export interface WebhookAttempt {
   latencyMs: number;
   error: string | null;
 }
+
+/**
+ * Parts of a lecture recorded later (a class split by a break). The lecture's own `audio_path`
+ * is recording 1; these are 2, 3, ... in the order they were appended, and transcription
+ * concatenates them in that order.
+ */
+export const lectureRecordings = pgTable(
+  "lecture_recordings",
+  {
+    owner_id: ownerId(),
+    lecture_id: text("lecture_id").notNull(),
+    /** 2 for the first appended part (the lecture's own recording is 1). */
+    position: integer("position").notNull(),
+    audio_path: text("audio_path").notNull(),
+    original_filename: text("original_filename"),
+    content_type: text("content_type"),
+    size_bytes: bigint("size_bytes", { mode: "number" }).notNull(),
+    checksum_sha256: text("checksum_sha256"),
+    created_at: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.owner_id, t.lecture_id, t.position] }), lectureRef("lecture_recordings", t)],
+);
+
+/**
+ * A long transcription's chunk plan, one row per recording of the job: what `cutChunk` needs
+ * (format, header, every chunk's recipe) and where the recording sits on the lecture's clock.
+ * Written once by the transcription job; its chunks (below) are the units the queue runs.
+ */
+export const transcriptionPlans = pgTable(
+  "transcription_plans",
+  {
+    job_id: text("job_id")
+      .notNull()
+      .references(() => jobs.id, { onDelete: "cascade" }),
+    owner_id: ownerId(),
+    lecture_id: text("lecture_id").notNull(),
+    recording: integer("recording").notNull(),
+    audio_path: text("audio_path").notNull(),
+    size_bytes: bigint("size_bytes", { mode: "number" }).notNull(),
+    original_filename: text("original_filename"),
+    /** Seconds from the start of the lecture to the start of this recording. */
+    offset_sec: doublePrecision("offset_sec").notNull(),
+    duration_sec: doublePrecision("duration_sec").notNull(),
+    plan: jsonb("plan").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.job_id, t.recording] })],
+);
+
+/**
+ * One chunk of a long transcription: its own claim, lease and attempts, so it is retried on its
+ * own and a redelivered message or a lapsed consumer never restarts the others. `pending` chunks
+ * wait for a free slot (TRANSCRIBE_CONCURRENCY per job); `queued` and `running` ones hold one.
+ */
+export const transcriptionChunks = pgTable(
+  "transcription_chunks",
+  {
+    job_id: text("job_id")
+      .notNull()
+      .references(() => jobs.id, { onDelete: "cascade" }),
+    owner_id: ownerId(),
+    lecture_id: text("lecture_id").notNull(),
+    /** Position over all the job's chunks, in lecture order: the unit number on the queue. */
+    seq: integer("seq").notNull(),
+    recording: integer("recording").notNull(),
+    chunk_index: integer("chunk_index").notNull(),
+    /** Seconds from the start of the recording, overlap included. */
+    start_sec: doublePrecision("start_sec").notNull(),
+    end_sec: doublePrecision("end_sec").notNull(),
+    status: text("status").$type<"pending" | "queued" | "running" | "completed" | "failed">().notNull().default("pending"),
+    attempt: integer("attempt").notNull().default(0),
+    max_attempts: integer("max_attempts").notNull(),
+    /** Segments with times from the start of the chunk, once transcribed. */
+    result: jsonb("result").$type<{ language: string | null; segments: { startSec: number; endSec: number; text: string }[]; model: string }>(),
+    error: text("error"),
+    enqueued_at: timestamptz("enqueued_at"),
+    next_attempt_at: timestamptz("next_attempt_at"),
+    lease_expires_at: timestamptz("lease_expires_at"),
+    started_at: timestamptz("started_at"),
+    finished_at: timestamptz("finished_at"),
+  },
+  (t) => [primaryKey({ columns: [t.job_id, t.seq] }), index("transcription_chunks_lecture_idx").on(t.owner_id, t.lecture_id)],
+);

@@ -18,6 +18,13 @@ export interface StageJob {
   created_at: string;
   updated_at: string | null;
   error: string | null;
+  /** A transcription in chunks: how many are transcribed (absent otherwise). */
+  chunks?: ChunkCount | null;
+}
+
+export interface ChunkCount {
+  done: number;
+  total: number;
 }
 
 export interface StageSnapshot {
@@ -26,6 +33,10 @@ export interface StageSnapshot {
   createdAt: string | null;
   updatedAt: string | null;
   error: string | null;
+  /** Only for a transcription in chunks. */
+  chunks?: ChunkCount;
+  /** e.g. `transcription: 7/12 chunks`; only for a transcription in chunks. */
+  message?: string;
 }
 
 export interface LectureProgress {
@@ -47,12 +58,15 @@ export function lectureProgress(latestJobs: readonly StageJob[]): LectureProgres
   const stages = Object.fromEntries(STAGES.map((s) => [s, EMPTY_STAGE])) as Record<Stage, StageSnapshot>;
   for (const job of latestJobs) {
     if (!(STAGES as readonly string[]).includes(job.job_type)) continue;
+    const chunks = job.job_type === "transcription" && job.chunks && job.chunks.total > 0 ? job.chunks : null;
     stages[job.job_type as Stage] = {
-      status: job.status,
+      // A chunked transcription waits in the queue while its chunks run: it is running.
+      status: chunks && job.status === "queued" ? "running" : job.status,
       jobId: job.id,
       createdAt: job.created_at,
       updatedAt: job.updated_at,
       error: job.error,
+      ...(chunks ? { chunks: { done: chunks.done, total: chunks.total }, message: `transcription: ${chunks.done}/${chunks.total} chunks` } : {}),
     };
   }
   const statuses = STAGES.map((s) => stages[s].status);

@@ -23,4 +23,8 @@ export interface Transcript {
   /** Word times, kept in the stored transcript only (segments are what the stages use). */
   words?: TranscriptWord[];
   engine: { provider: string; model: string };
+  /** Length of the lecture's audio (all its recordings); absent in transcripts stored before it was kept. */
+  durationSec?: number;
+  /** How many provider requests the audio was cut into (1 for a recording sent whole, 0 for an upload). */
+  chunkCount?: number;
 }

@@ -29,6 +29,7 @@ async function processJobMessage(services: Services, message: Message<unknown>) 
     return;
   }
   const body: JobMessage = message.body;
+  if (typeof body.unit === "number") return processUnitMessage(services, message, body.jobId, body.unit);
   try {
     const outcome = await executeJob(services, body.jobId);
     switch (outcome.kind) {
@@ -60,6 +61,22 @@ async function processJobMessage(services: Services, message: Message<unknown>) 
     let delaySeconds = infrastructureDelaySec(message.attempts);
     if (error instanceof OutcomeNotRecorded) delaySeconds = Math.max(delaySeconds, services.config.jobs.leaseSec + 1);
     log({ level: "error", msg: "job message not processed", jobId: body.jobId, attempt: message.attempts, error: services.stages.classify(error).message, retryInSec: delaySeconds });
+    message.retry({ delaySeconds });
+  }
+}
+
+/** A unit inside a job: its stage keeps the unit's state; the message is only acked or retried. */
+async function processUnitMessage(services: Services, message: Message<unknown>, jobId: string, unit: number) {
+  try {
+    const outcome = await services.stages.runUnit(services, jobId, unit);
+    if (outcome.kind === "retry") message.retry({ delaySeconds: outcome.delaySec });
+    else message.ack();
+  } catch (error) {
+    // The unit's state could not be read or written: as for a job, the message comes back later,
+    // after the unit's lease has lapsed when it ran but its outcome was not written.
+    let delaySeconds = infrastructureDelaySec(message.attempts);
+    if (error instanceof OutcomeNotRecorded) delaySeconds = Math.max(delaySeconds, services.config.jobs.leaseSec + 1);
+    log({ level: "error", msg: "unit message not processed", jobId, unit, attempt: message.attempts, error: services.stages.classify(error).message, retryInSec: delaySeconds });
     message.retry({ delaySeconds });
   }
 }

@@ -30,7 +30,20 @@ export interface ClassifiedError {
  */
 export interface StageRegistry {
   run(services: Services, job: JobRow): Promise<Record<string, unknown>>;
+  /** Runs one unit of a job's work (a message with `unit`); the stage keeps the unit's state. */
+  runUnit(services: Services, jobId: string, unit: number): Promise<UnitOutcome>;
   classify(error: unknown): ClassifiedError;
+}
+
+/** What became of a unit: finished (or failed for good), to be retried after a delay, or nothing to do. */
+export type UnitOutcome = { kind: "done" } | { kind: "retry"; delaySec: number } | { kind: "skipped" };
+
+/**
+ * Thrown by a stage that handed its claim back to wait for its units (the stage has already put
+ * the job row back in the queue): nothing is recorded, and the job runs again when woken.
+ */
+export class StageSuspended extends Error {
+  override name = "StageSuspended";
 }
 
 export interface EnqueueRequest {
@@ -92,6 +105,7 @@ export type ExecuteOutcome =
   | { kind: "failed"; job: JobRow | null; error: string; exhausted: boolean }
   | { kind: "retry"; job: JobRow | null; error: string; delaySec: number }
   | { kind: "waiting"; job?: undefined; prerequisite: JobType }
+  | { kind: "suspended"; job?: undefined }
   | { kind: "skipped"; job?: undefined; status: string | null };
 
 /** The delay before attempt `attempt + 1`: the configured bucket plus up to 10 % jitter. */
@@ -158,7 +172,7 @@ async function runClaimedJob(services: Services, job: JobRow, options: ExecuteOp
 
   let outcome: ExecuteOutcome;
   try {
-    outcome = await recordOutcome(services, job, result, stageError, options);
+    outcome = stageError instanceof StageSuspended ? { kind: "suspended" } : await recordOutcome(services, job, result, stageError, options);
   } catch (error) {
     throw new OutcomeNotRecorded(error, services.stages.classify(error).message);
   }

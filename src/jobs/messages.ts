@@ -3,6 +3,11 @@ export interface JobMessage {
   jobId: string;
   /** How many times this job was re-sent while its prerequisite stage was still pending. */
   waits?: number;
+  /**
+   * A unit of work inside the job that is run and retried on its own (a chunk of a long
+   * transcription); absent for the job itself.
+   */
+  unit?: number;
 }
 
 export function isJobMessage(body: unknown): body is JobMessage {

@@ -29,6 +29,12 @@ export const PROBLEMS = {
   webhook_disabled: { status: 409, detail: "The webhook endpoint is disabled: enable it first (PATCH with enabled=true)." },
   webhook_url_refused: { status: 422, detail: "Webhooks cannot be sent to this URL." },
   webhook_dns_unavailable: { status: 503, detail: "The webhook URL's host could not be resolved right now; try again shortly." },
+  transcript_not_found: { status: 404, detail: "The lecture has no transcript yet: transcribe it first (POST /lectures/{id}/transcribe)." },
+  transcription_in_progress: {
+    status: 409,
+    detail: "The lecture is being transcribed; append the recording once that transcription has finished, then transcribe again.",
+  },
+  lecture_is_transcript: { status: 409, detail: "The lecture was uploaded as a transcript: recordings can only be appended to a lecture uploaded as audio." },
   invalid_preset: { status: 400, detail: "Invalid preset_id." },
   course_id_required: { status: 400, detail: "course_id is required." },
   preset_id_required: { status: 400, detail: "preset_id is required." },

@@ -18,11 +18,11 @@ import { ApiError } from "./problem.ts";
 type OwnerBudgetName = Exclude<RateLimitBudgetName, "anonymous">;
 
 /**
- * Requests that start an upload. The chunks of a resumable upload (tus PATCH /uploads/{id}) spend
+ * Requests that start an upload (ingest, a tus creation, an appended recording). The chunks of a resumable upload (tus PATCH /uploads/{id}) spend
  * the larger `starts` budget instead: one recording takes dozens of them, and tus clients do not
  * retry a 429.
  */
-const UPLOAD_PATHS = /^\/(lectures\/ingest|uploads)$/;
+const UPLOAD_PATHS = /^\/(lectures\/ingest|uploads|lectures\/[^/]+\/recordings)$/;
 
 /** The owner budget a request spends: uploads carry files, every other write starts work. */
 export function budgetFor(method: string, path: string): OwnerBudgetName {

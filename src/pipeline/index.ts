@@ -9,6 +9,7 @@ import type { Services } from "../services.ts";
 import { classifyError, PermanentJobError } from "./errors.ts";
 import { runExport } from "./export.ts";
 import { runGeneration } from "./generation.ts";
+import { runChunk } from "./chunks.ts";
 import { runTranscription } from "./transcription.ts";
 
 const STAGES: Record<JobType, (services: Services, job: JobRow) => Promise<Record<string, unknown>>> = {
@@ -23,5 +24,7 @@ export const pipelineStages: StageRegistry = {
     if (!stage) throw new PermanentJobError(`Unknown job type: ${job.job_type}`);
     return stage(services, job);
   },
+  // The only units so far: chunks of a long transcription.
+  runUnit: (services, jobId, unit) => runChunk(services, jobId, unit),
   classify: classifyError,
 };

@@ -148,19 +148,43 @@ export function ingestLecture(
   return work;
 }
 
-async function ingest(services: Services, owner: string, request: Request): Promise<IngestResult> {
+/** A multipart body as received: its text fields, and its `audio` part already in storage. */
+export interface ReceivedForm {
+  fields: Record<string, string>;
+  fileSeen: boolean;
+  fileName: string | null;
+  /** Null when no file came or it was refused before storing (see `refuseFile`). */
+  stored: StoredUpload | null;
+  /** The multipart upload behind `stored`, whose row goes with the write that records it. */
+  multipart: UploadRef | undefined;
+  /** Deletes the stored object (and forgets its upload): for a form refused after all. */
+  discard(): Promise<void>;
+}
+
+export interface ReceiveOptions {
+  /** The error for a request with no body or no Content-Type. */
+  missing: () => Error;
+  /** The 415 detail for a body that is not multipart/form-data. */
+  notMultipart: string;
+  /** True refuses the file before anything is stored, judging by the fields sent before it. */
+  refuseFile?: (fields: Record<string, string>) => boolean;
+}
+
+/**
+ * Streams a multipart form (text fields plus one `audio` file part, at most PLC_MAX_UPLOAD_MB)
+ * into storage, as ingest and appended recordings take it. Parse and size errors are the API's.
+ */
+export async function receiveForm(services: Services, owner: string, request: Request, options: ReceiveOptions): Promise<ReceivedForm> {
   const { config, storage, db } = services;
   const limit = config.maxUploadBytes;
   const contentType = request.headers.get("content-type");
   const declaredLength = Number(request.headers.get("content-length") ?? NaN);
 
-  if (!contentType || !request.body) {
-    throw validationFailed(parseIngestFields({}, { seen: false }).issues);
-  }
+  if (!contentType || !request.body) throw options.missing();
   // Refused without parsing. (Cancelling the body as well would spare the client the upload, but
   // through wrangler's dev proxy it sometimes loses the response, so the runtime drains it.)
   if (!/^multipart\/form-data/i.test(contentType))
-    throw new ApiError("unsupported_media_type", { detail: "Send the lecture as multipart/form-data (fields plus an `audio` file part)." });
+    throw new ApiError("unsupported_media_type", { detail: options.notMultipart });
   if (Number.isFinite(declaredLength) && declaredLength > limit + ENVELOPE_BYTES) throw tooLarge(limit);
 
   let busboy: InstanceType<typeof Busboy>;
@@ -200,8 +224,7 @@ async function ingest(services: Services, owner: string, request: Request): Prom
     fileSeen = true;
     fileName = filename ?? null;
     // Reject before storing anything when the fields already sent are enough to say no.
-    const early = fields.preset_id?.trim();
-    if (early && !isPresetId(early)) {
+    if (options.refuseFile?.(fields)) {
       file.resume();
       upload = Promise.resolve(null);
       return;
@@ -254,6 +277,19 @@ async function ingest(services: Services, owner: string, request: Request): Prom
       throw new ApiError("malformed_body");
     throw error;
   }
+  return { fields, fileSeen, fileName, stored, multipart, discard };
+}
+
+async function ingest(services: Services, owner: string, request: Request): Promise<IngestResult> {
+  const { storage, db } = services;
+  const { fields, fileSeen, fileName, stored, multipart, discard } = await receiveForm(services, owner, request, {
+    missing: () => validationFailed(parseIngestFields({}, { seen: false }).issues),
+    notMultipart: "Send the lecture as multipart/form-data (fields plus an `audio` file part).",
+    refuseFile: (sent) => {
+      const early = sent.preset_id?.trim();
+      return Boolean(early && !isPresetId(early));
+    },
+  });
 
   const { fields: form, issues } = parseIngestFields(fields, { seen: fileSeen, filename: fileName });
   if (!form) {
@@ -353,7 +389,7 @@ export async function recordLectureAudio(
 
 /** The objects of a replaced recording and of everything derived from it; no row references them. */
 async function deleteReplaced(storage: Storage, lectureId: string, replaced: ReplacedMaterial, audioPath: string) {
-  const uris = [replaced.transcriptPath, ...replaced.artifactPaths, ...replaced.exportPaths];
+  const uris = [replaced.transcriptPath, ...replaced.artifactPaths, ...replaced.exportPaths, ...replaced.recordingPaths];
   if (replaced.audioPath !== audioPath) uris.push(replaced.audioPath);
   const keys = uris.map((uri) => (uri ? storage.keyOf(uri) : null)).filter((key) => key !== null);
   // The export stage's manifest has no row of its own: it sits next to the exports' folder.

@@ -146,6 +146,11 @@ const StageSchema = z
     createdAt: nullableTimestamp,
     updatedAt: nullableTimestamp,
     error: z.string().nullable(),
+    chunks: z
+      .object({ done: z.number().int(), total: z.number().int() })
+      .optional()
+      .openapi({ description: "A transcription in chunks (long audio): chunks transcribed so far and in all." }),
+    message: z.string().optional().openapi({ example: "transcription: 7/12 chunks" }),
   })
   .openapi("StageSnapshot");
 

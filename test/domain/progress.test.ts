@@ -44,6 +44,17 @@ describe("lectureProgress", () => {
     expect(p.overallStatus).toBe("failed");
   });
 
+  it("reports a chunked transcription's chunks inside its stage, running while it waits for them", () => {
+    const waiting = { ...job("transcription", "queued"), chunks: { done: 7, total: 12 } };
+    const p = lectureProgress([waiting]);
+    expect(p.stages.transcription).toMatchObject({ status: "running", chunks: { done: 7, total: 12 }, message: "transcription: 7/12 chunks" });
+    expect(p).toMatchObject({ overallStatus: "in_progress", progressPercent: 0, currentStage: "transcription" });
+    const done = lectureProgress([{ ...job("transcription", "completed"), chunks: { done: 12, total: 12 } }, job("generation", "queued")]);
+    expect(done.stages.transcription).toMatchObject({ status: "completed", message: "transcription: 12/12 chunks" });
+    // Without chunks the stage keeps exactly its old keys.
+    expect(Object.keys(lectureProgress([{ ...job("transcription", "queued"), chunks: null }]).stages.transcription)).toEqual(["status", "jobId", "createdAt", "updatedAt", "error"]);
+  });
+
   it("ignores jobs of other types", () => {
     expect(lectureProgress([job("reindex", "failed")]).overallStatus).toBe("not_started");
   });

@@ -20,6 +20,8 @@ export interface TranscribeInput {
   model: string;
   /** The recording's length, used to place sentence times when the model returns none. */
   durationSec?: number;
+  /** Silence is an answer, not an error (a chunk of a longer recording may fall in a break). */
+  allowSilence?: boolean;
 }
 
 export interface TranscribeResult {
@@ -28,6 +30,8 @@ export interface TranscribeResult {
   segments: TranscriptSegment[];
   /** The provider model actually used. */
   model: string;
+  /** The audio's length as the provider measured it, when it says. */
+  durationSec?: number;
 }
 
 // The original API ran Whisper locally and took its size names (`base` by default, see
@@ -64,15 +68,18 @@ export async function transcribeAudio(client: OpenAI, input: TranscribeInput): P
     const segments = (result.segments ?? [])
       .map((s) => ({ startSec: roundMs(Math.max(0, s.start)), endSec: roundMs(Math.max(s.start, s.end)), text: s.text.trim() }))
       .filter((s) => s.text.length > 0);
-    if (segments.length > 0) return { text: segments.map((s) => s.text).join(" "), language: languageCode(result.language), segments, model };
+    const durationSec = Number.isFinite(result.duration) ? result.duration : undefined;
+    if (segments.length > 0) return { text: segments.map((s) => s.text).join(" "), language: languageCode(result.language), segments, model, durationSec };
+    if (input.allowSilence && !result.text?.trim()) return { text: "", language: languageCode(result.language), segments: [], model, durationSec };
     // No segments despite verbose_json (some compatible servers): fall back to estimated times.
-    return fromText(result.text, languageCode(result.language), input.durationSec ?? result.duration, model);
+    return { ...fromText(result.text, languageCode(result.language), input.durationSec ?? result.duration, model), durationSec };
   }
 
   const result = await client.audio.transcriptions.create({ file, model, response_format: "json" });
   const usage = result.usage;
   const measured = usage && usage.type === "duration" ? usage.seconds : undefined;
-  return fromText(result.text, languageCode(result.languages?.[0]?.code), input.durationSec ?? measured, model);
+  if (input.allowSilence && !result.text?.trim()) return { text: "", language: null, segments: [], model, durationSec: measured };
+  return { ...fromText(result.text, languageCode(result.languages?.[0]?.code), input.durationSec ?? measured, model), durationSec: measured };
 }
 
 function fromText(text: string | undefined, language: string | null, durationSec: number | undefined, model: string): TranscribeResult {

@@ -44,6 +44,7 @@ export function openAITranscription(config: Config): TranscriptionProvider {
         contentType: file.contentType,
         model: hints.requestedModel ?? "base",
         durationSec: hints.durationSec,
+        ...(hints.allowSilence ? { allowSilence: true } : {}),
       });
     },
   };

@@ -25,6 +25,8 @@ export interface TranscriptionHints {
   durationSec?: number;
   /** The model a client asked for (the transcribe route's `model`); a provider may ignore it. */
   requestedModel?: string;
+  /** A chunk of a longer recording may be silent: no speech is then an empty result, not an error. */
+  allowSilence?: boolean;
 }
 
 export interface ProviderTranscript extends ParsedTranscript {

@@ -117,12 +117,12 @@ export function workersAITranscription(config: Config): TranscriptionProvider {
         ...(hints.language ? { language: hints.language } : {}),
         ...(hints.prompt ? { initial_prompt: hints.prompt } : {}),
       })) as WhisperOutput | null;
-      return fromWhisper(output ?? {}, model, hints.durationSec);
+      return fromWhisper(output ?? {}, model, hints.durationSec, hints.allowSilence);
     },
   };
 }
 
-export function fromWhisper(output: WhisperOutput, model: string, durationSec?: number) {
+export function fromWhisper(output: WhisperOutput, model: string, durationSec?: number, allowSilence = false) {
   const language = languageCode(output.transcription_info?.language);
   const measured = finite(output.transcription_info?.duration) ? output.transcription_info.duration : undefined;
   const segments: TranscriptSegment[] = [];
@@ -141,6 +141,7 @@ export function fromWhisper(output: WhisperOutput, model: string, durationSec?: 
   if (segments.length > 0) return { ...base, text: segments.map((s) => s.text).join(" "), segments };
   // Text without segments: sentences with times spread over the recording, as for OpenAI's text-only models.
   const text = (output.text ?? "").trim();
+  if (!text && allowSilence) return { ...base, text: "", segments: [] };
   if (!text) throw new PermanentJobError("No speech was recognised in the recording: the transcription came back empty.");
   const length = durationSec ?? measured;
   const parsed = parseTranscriptUpload("txt", text, length !== undefined ? { durationSec: length } : {});
