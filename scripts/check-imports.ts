@@ -21,7 +21,7 @@ const ALLOWED: Record<string, string[]> = {
   jobs: ["domain", "db", "lib", "storage", "push", "services.ts", "config.ts"],
   // Webhooks and live progress: what the runner announces, and how it reaches clients.
   push: ["domain", "db", "lib", "storage", "services.ts", "config.ts"],
-  pipeline: ["domain", "db", "storage", "lib", "jobs", "services.ts", "config.ts"],
+  pipeline: ["domain", "db", "storage", "lib", "jobs", "push", "services.ts", "config.ts"],
   // Who is calling: credentials in, a principal out.
   auth: ["domain", "db", "lib", "config.ts", "context.ts", "services.ts"],
   routes: ["domain", "db", "storage", "lib", "jobs", "pipeline", "auth", "push", "services.ts", "readiness.ts", "config.ts", "context.ts"],

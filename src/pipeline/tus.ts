@@ -38,6 +38,7 @@ import { Sha256 } from "../lib/sha256.ts";
 import { toRfc3339 } from "../lib/time.ts";
 import type { Services } from "../services.ts";
 import { extensionOf, lectureInOtherCourse, recordLectureAudio, type IngestResult } from "./ingest.ts";
+import { publishEvent } from "../push/index.ts";
 import { parseIngestFields, type IngestFields } from "./ingest-form.ts";
 import { objectKeys } from "./keys.ts";
 import { startExport, startGeneration, startTranscription } from "./start.ts";
@@ -450,8 +451,18 @@ async function finish(services: Services, row: TusUploadRow): Promise<IngestResu
     }
     throw error;
   }
+  await announceUpload(services, row, result, sha256);
   if (intent.autostart) await autostart(services, { owner: row.owner_id, lectureId: result.lectureId });
   return result;
+}
+
+/** `upload.completed` for the owner's webhooks; one per upload (a fixed event id). Never throws. */
+async function announceUpload(services: Services, row: TusUploadRow, result: IngestResult, sha256: string) {
+  const intent = readIntent(row.metadata);
+  const data = { uploadId: row.id, lectureId: result.lectureId, courseId: intent.form.course_id, size: row.upload_length, sha256, filename: intent.filename };
+  await publishEvent(services, row.owner_id, "upload.completed", data, `msg_upload_${row.id}`).catch((error) => {
+    console.error(JSON.stringify({ level: "warn", msg: "upload.completed not raised", uploadId: row.id, error: String((error as Error)?.message ?? error) }));
+  });
 }
 
 /** Queues transcription, generation and export; each stage waits for its inputs. */

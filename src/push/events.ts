@@ -30,8 +30,15 @@ export async function enqueueDeliveries(services: Services, deliveryIds: string[
  * delivery per subscribed endpoint in one batch, then queued. `data` should carry the ids
  * (`lectureId`, `courseId`, `uploadId`, …); links are added for a lecture. Returns the event id.
  */
-export async function publishEvent(services: Services, ownerId: string, type: WebhookEventType, data: Record<string, unknown>): Promise<string> {
-  const id = `msg_${crypto.randomUUID().replaceAll("-", "")}`;
+export async function publishEvent(
+  services: Services,
+  ownerId: string,
+  type: WebhookEventType,
+  data: Record<string, unknown>,
+  /** A fixed id makes raising the same event again a no-op (e.g. one per finished upload). */
+  eventId?: string,
+): Promise<string> {
+  const id = eventId ?? `msg_${crypto.randomUUID().replaceAll("-", "")}`;
   const deliveries = await recordEvent(services.db, { id, ownerId, type, data });
   await enqueueDeliveries(services, deliveries);
   return id;

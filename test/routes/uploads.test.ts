@@ -10,6 +10,8 @@ import { sweepExpiredUploads } from "../../src/pipeline/tus.ts";
 import { call, callWith, json, TEST_PREFIX, uid } from "../support/http.ts";
 import { execSql, sql, testServices } from "../support/jobs.ts";
 import { ingest } from "../support/lectures.ts";
+import { receiver, registerWebhook, waitForReceived } from "../support/webhooks.ts";
+import { Webhook } from "standardwebhooks";
 import {
   create,
   createOk,
@@ -165,6 +167,24 @@ describe("tus uploads (r2)", () => {
     expect(whole.res.headers.get("Pegasus-Lecture-Id")).toBe(smallMeta.lecture_id);
     const lecture = await json(await call(`/lectures/${smallMeta.lecture_id}`));
     expect(lecture.checksum_sha256).toBe(await sha256Hex(small));
+  });
+
+  it("the last byte raises upload.completed (signed, once) for the owner's webhooks", async () => {
+    const hook = await receiver();
+    const owner = uid("owner");
+    const as = { "Pegasus-Owner": owner };
+    const created = await registerWebhook(hook.url, ["upload.completed"], as);
+    const data = testBytes(200 * 1024, 7);
+    const meta = lectureMetadata();
+    const { path } = await createOk(data.byteLength, meta, { headers: as });
+    expect((await patch(path, 0, data, as)).status).toBe(204);
+    const [got] = await waitForReceived(hook.name, 1);
+    const event = new Webhook(created.secret).verify(got!.body, got!.headers) as { type: string; data: any };
+    expect(event).toMatchObject({
+      type: "upload.completed",
+      data: { uploadId: idOf(path), lectureId: meta.lecture_id, courseId: meta.course_id, size: data.byteLength, sha256: await sha256Hex(data) },
+    });
+    expect(got!.headers["webhook-id"]).toBe(`msg_upload_${idOf(path)}`);
   });
 
   it("a PATCH cut off mid-way keeps every byte that arrived (whole parts plus the tail), and the upload resumes", async () => {
