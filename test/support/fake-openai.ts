@@ -19,10 +19,25 @@
  *
  * "Audio" bytes that decode as text are transcribed as that text, one segment per line, so tests
  * control the transcript. GET /__requests lists what was received (?contains= filters).
+ *
+ * Real media (bytes that start like one of the containers OpenAI accepts) is decoded with ffmpeg,
+ * as the provider would: a file that does not decode cleanly as the format its name declares gets
+ * 400 "Invalid file format". A valid one is transcribed by speech detection (ffmpeg silencedetect):
+ * one segment "speech N" per stretch of sound, times relative to the file, duration = decoded
+ * length. So tests can check cut chunks and absolute stitched times against
+ * test/fixtures/audio/manifest.json.
+ *
+ * Test support (no credential needed):
+ *   POST /__probe?name=chunk.ogg   body = a file; answers ffprobe/ffmpeg's view of it (ProbeResult)
+ *   GET  /__fixtures/audio/<name>  a file of test/fixtures/audio, honouring Range (ranged reads)
  */
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { Busboy } from "@fastify/busboy";
 
 export interface RecordedRequest {
@@ -71,6 +86,11 @@ export async function startFakeOpenAI(port = 0): Promise<FakeOpenAI> {
       const list = contains ? recorded.filter((r) => JSON.stringify(r).includes(contains)) : recorded;
       return sendJson(res, 200, list);
     }
+    if (req.method === "POST" && url.pathname === "/__probe") {
+      const result = await probeMedia(await readBody(req), url.searchParams.get("name") ?? "audio");
+      return sendJson(res, 200, result);
+    }
+    if (req.method === "GET" && url.pathname.startsWith("/__fixtures/audio/")) return sendFixture(req, res, url.pathname.slice("/__fixtures/audio/".length));
     const record: RecordedRequest = { seq: recorded.length + 1, method: req.method ?? "", path: url.pathname, status: 0, model: null, responseFormat: null };
     recorded.push(record);
     const reply = (status: number, send: () => void) => {
@@ -169,14 +189,24 @@ export async function startFakeOpenAI(port = 0): Promise<FakeOpenAI> {
     if (format === "verbose_json" && !whisper) return fail(400, `response_format 'verbose_json' is not compatible with model '${model}'.`);
     if (granularities.length > 0 && format !== "verbose_json") return fail(400, "timestamp_granularities requires response_format 'verbose_json'.");
 
-    const lines = spokenLines(form.file.data);
     let clock = 0;
-    const segments = lines.map((line, id) => {
-      const start = clock;
-      clock = Math.round((clock + Math.max(1, line.length * 0.06)) * 100) / 100;
-      return { id, seek: 0, start, end: clock, text: ` ${line}`, tokens: [], temperature: 0, avg_logprob: -0.2, compression_ratio: 1.3, no_speech_prob: 0.01 };
-    });
-    const text = lines.map((l) => l.trim()).filter(Boolean).join(" ");
+    let spans: { start: number; end: number; text: string }[];
+    if (mediaContainer(form.file.data)) {
+      const media = await probeMedia(form.file.data, name);
+      if (!media.valid) return fail(400, `Invalid file format. Supported formats: ${ACCEPTED_EXTENSIONS.join(", ")}`);
+      clock = media.durationSec;
+      spans = media.speech.map((s, i) => ({ ...s, text: `speech ${i + 1}` }));
+    } else {
+      spans = spokenLines(form.file.data).map((line) => {
+        const start = clock;
+        clock = Math.round((clock + Math.max(1, line.length * 0.06)) * 100) / 100;
+        return { start, end: clock, text: line };
+      });
+    }
+    const segments = spans.map(({ start, end, text }, id) => ({
+      id, seek: 0, start, end, text: ` ${text}`, tokens: [], temperature: 0, avg_logprob: -0.2, compression_ratio: 1.3, no_speech_prob: 0.01,
+    }));
+    const text = spans.map((l) => l.text.trim()).filter(Boolean).join(" ");
     if (format === "verbose_json") {
       return reply(200, () =>
         sendJson(res, 200, { task: "transcribe", language: "english", duration: clock, text, segments, usage: { type: "duration", seconds: Math.ceil(clock) } }),
@@ -203,6 +233,135 @@ export async function startFakeOpenAI(port = 0): Promise<FakeOpenAI> {
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+// ---- real media: decoded with ffmpeg, as the provider would ----
+
+/** File extensions the provider accepts, and the ffprobe demuxer each must decode as. */
+const DEMUXER_FOR_EXTENSION: Record<string, string> = {
+  flac: "flac",
+  mp3: "mp3",
+  mpeg: "mp3",
+  mpga: "mp3",
+  mp4: "mov,mp4,m4a,3gp,3g2,mj2",
+  m4a: "mov,mp4,m4a,3gp,3g2,mj2",
+  ogg: "ogg",
+  wav: "wav",
+  webm: "matroska,webm",
+};
+const ACCEPTED_EXTENSIONS = Object.keys(DEMUXER_FOR_EXTENSION);
+const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/audio");
+
+export interface ProbeResult {
+  /** Decodes without errors as the format its name declares. */
+  valid: boolean;
+  /** Why not, when not valid. */
+  problem: string | null;
+  formatName: string | null;
+  codec: string | null;
+  sampleRate: number | null;
+  channels: number | null;
+  /** What the container claims (may be estimated by ffprobe, e.g. VBR MP3 without a Xing frame). */
+  containerDurationSec: number | null;
+  /** Length of the decoded audio. */
+  durationSec: number;
+  /** ffmpeg's error-level messages while decoding. */
+  errors: string[];
+  /** Stretches of sound between silences, relative to the file. */
+  speech: { start: number; end: number }[];
+}
+
+/** Starts like a container OpenAI accepts (text and arbitrary bytes keep the older behaviour). */
+function mediaContainer(data: Buffer): boolean {
+  const at = (offset: number, magic: string) => data.subarray(offset, offset + magic.length).toString("latin1") === magic;
+  if (at(0, "RIFF") || at(0, "fLaC") || at(0, "OggS") || at(0, "ID3") || at(4, "ftyp")) return true;
+  if (data[0] === 0x1a && data[1] === 0x45 && data[2] === 0xdf && data[3] === 0xa3) return true;
+  return data[0] === 0xff && ((data[1] ?? 0) & 0xe0) === 0xe0 && ((data[1] ?? 0) & 0x06) !== 0;
+}
+
+function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(command, args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function probeMedia(data: Buffer, name: string): Promise<ProbeResult> {
+  const extension = path.extname(name).slice(1).toLowerCase();
+  const dir = await mkdtemp(path.join(tmpdir(), "fake-openai-"));
+  const file = path.join(dir, `input.${extension || "bin"}`);
+  const result: ProbeResult = {
+    valid: false, problem: null, formatName: null, codec: null, sampleRate: null, channels: null,
+    containerDurationSec: null, durationSec: 0, errors: [], speech: [],
+  };
+  try {
+    await writeFile(file, data);
+    const probe = await run("ffprobe", ["-v", "error", "-show_entries", "format=format_name,duration:stream=codec_type,codec_name,sample_rate,channels", "-of", "json", file]);
+    if (probe.code !== 0) {
+      result.problem = `ffprobe failed: ${probe.stderr.trim()}`;
+      return result;
+    }
+    const info = JSON.parse(probe.stdout) as { format?: { format_name?: string; duration?: string }; streams?: { codec_type?: string; codec_name?: string; sample_rate?: string; channels?: number }[] };
+    const stream = info.streams?.find((s) => s.codec_type === "audio");
+    result.formatName = info.format?.format_name ?? null;
+    result.containerDurationSec = info.format?.duration ? Number(info.format.duration) : null;
+    result.codec = stream?.codec_name ?? null;
+    result.sampleRate = stream?.sample_rate ? Number(stream.sample_rate) : null;
+    result.channels = stream?.channels ?? null;
+    // Decode everything at a fixed rate: the byte count is the decoded length; silencedetect
+    // (info level) and any decoding error (error level) come out on stderr, tagged by level.
+    const rate = 8000;
+    const decode = await run("sh", ["-c", `ffmpeg -nostdin -nostats -loglevel level+info -i "$0" -vn -af silencedetect=noise=-40dB:d=0.45 -ac 1 -ar ${rate} -f s16le - | wc -c`, file]);
+    const lines = decode.stderr.split("\n");
+    result.errors = lines.filter((l) => /\[(error|fatal|panic)\]/.test(l)).map((l) => l.trim());
+    result.durationSec = Math.round((Number(decode.stdout.trim()) / 2 / rate) * 1000) / 1000;
+    const silences: { start: number; end: number }[] = [];
+    for (const line of lines) {
+      const start = /silence_start: (-?[\d.]+)/.exec(line);
+      if (start) silences.push({ start: Math.max(0, Number(start[1])), end: result.durationSec });
+      const end = /silence_end: ([\d.]+)/.exec(line);
+      if (end && silences.length) silences[silences.length - 1]!.end = Number(end[1]);
+    }
+    let cursor = 0;
+    for (const silence of [...silences, { start: result.durationSec, end: result.durationSec }]) {
+      if (silence.start - cursor >= 0.15) result.speech.push({ start: round3(cursor), end: round3(silence.start) });
+      cursor = Math.max(cursor, silence.end);
+    }
+    const expected = DEMUXER_FOR_EXTENSION[extension];
+    if (!expected) result.problem = `extension "${extension}" is not one the provider accepts`;
+    else if (result.formatName !== expected) result.problem = `declared ${extension} but decodes as ${result.formatName}`;
+    else if (!stream) result.problem = "no audio stream";
+    else if (result.errors.length > 0) result.problem = `decoding errors: ${result.errors.slice(0, 3).join(" | ")}`;
+    else if (!(result.durationSec > 0)) result.problem = "no audio decoded";
+    result.valid = result.problem === null;
+    return result;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+async function sendFixture(req: IncomingMessage, res: ServerResponse, name: string) {
+  const file = path.join(FIXTURES, path.basename(decodeURIComponent(name)));
+  const size = await stat(file).then((s) => s.size, () => -1);
+  if (size < 0) return sendError(res, 404, `No fixture ${name}`, "invalid_request_error");
+  const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
+  const data = await readFile(file);
+  if (!range) {
+    res.writeHead(200, { "content-length": size, "accept-ranges": "bytes" });
+    return res.end(data);
+  }
+  const from = Number(range[1]);
+  const to = Math.min(range[2] ? Number(range[2]) : size - 1, size - 1);
+  if (from >= size) {
+    res.writeHead(416, { "content-range": `bytes */${size}` });
+    return res.end();
+  }
+  res.writeHead(206, { "content-length": to - from + 1, "content-range": `bytes ${from}-${to}/${size}` });
+  res.end(data.subarray(from, to + 1));
 }
 
 // ---- HTTP helpers ----
