@@ -175,9 +175,9 @@ interface FragmentCursor {
 }
 
 /** The sound track's samples in movie fragments (moof + mdat pairs), from `cursor` on. */
-async function* fragmentSamples(input: WindowedReader, table: SampleTable, cursor: FragmentCursor, visit?: (c: FragmentCursor) => void): AsyncGenerator<Sample> {
+async function* fragmentSamples(input: WindowedReader, table: SampleTable, cursor: FragmentCursor, until: number, visit?: (c: FragmentCursor) => void): AsyncGenerator<Sample> {
   let { index, dts } = cursor;
-  for (let at = cursor.offset; at + 8 <= input.size; ) {
+  for (let at = cursor.offset; at + 8 <= Math.min(input.size, until); ) {
     const box = await topBox(input, at);
     if (!box) return; // trailing damage (an interrupted recording): keep what is complete
     if (box.type === "moof") {
@@ -244,13 +244,13 @@ interface Mp4Recipe {
 }
 
 /** Samples of the file from the start (or from a fragment on). */
-function allSamples(input: WindowedReader, header: Mp4Header, table: SampleTable, from?: FragmentCursor, visit?: (c: FragmentCursor) => void): AsyncIterable<Sample> | Iterable<Sample> {
+function allSamples(input: WindowedReader, header: Mp4Header, table: SampleTable, from?: FragmentCursor, until = input.size, visit?: (c: FragmentCursor) => void): AsyncIterable<Sample> | Iterable<Sample> {
   if (header.firstFragment === null) return table.samples();
   // Samples in moov come first (usually none), then the fragments'.
   const start = from ?? { offset: header.firstFragment, index: table.count, dts: 0 };
   return (async function* () {
     if (!from) yield* table.samples();
-    yield* fragmentSamples(input, table, start, visit);
+    yield* fragmentSamples(input, table, start, until, visit);
   })();
 }
 
@@ -364,7 +364,7 @@ export const mp4: ContainerHandler = {
     // while planning, one entry per chunk in the plan).
     const fragments: FragmentCursor[] = [];
     async function* units(): AsyncGenerator<Unit> {
-      for await (const s of allSamples(input, header, table, undefined, (c) => fragments.push(c))) {
+      for await (const s of allSamples(input, header, table, undefined, input.size, (c) => fragments.push(c))) {
         expectAudio(s.offset + s.size <= reader.size, "the MP4 file is truncated");
         yield { index: s.index, offset: s.offset, size: s.size, start: s.dts, duration: s.duration };
       }
@@ -397,12 +397,14 @@ export const mp4: ContainerHandler = {
     const { firstSample, lastSample, fragment, to } = chunk.recipe as Mp4Recipe;
     // Windows no larger than what the cut needs: the moov, then (fragmented) its own fragments.
     const table = await loadTable(new WindowedReader(reader, Math.min(READ_WINDOW, header.moovSize)), header);
-    const input = new WindowedReader(reader, Math.min(READ_WINDOW, Math.max(64 * 1024, to - (fragment?.offset ?? to))));
+    const windowSize = Math.min(READ_WINDOW, to - (fragment?.offset ?? to) + 4096);
+    const input = new WindowedReader(reader, windowSize);
     const sizes: number[] = [];
     const durations: number[] = [];
     // Contiguous samples are read together.
     const runs: { offset: number; size: number }[] = [];
-    for await (const s of allSamples(input, header, table, fragment)) {
+    // Fragments past the chunk's last byte are not read.
+    for await (const s of allSamples(input, header, table, fragment, to)) {
       if (s.index < firstSample) continue;
       if (s.index > lastSample) break;
       sizes.push(s.size);
@@ -413,7 +415,8 @@ export const mp4: ContainerHandler = {
     }
     expectAudio(sizes.length > 0, "the MP4 chunk holds no samples");
     const data: Uint8Array[] = [];
-    for (const run of runs) data.push(await readRange(reader, run.offset, run.size));
+    // A fragmented chunk's samples are mostly in the window already read.
+    for (const run of runs) data.push(run.size <= windowSize ? (await input.bytes(run.offset, run.size)).slice() : await readRange(reader, run.offset, run.size));
     return { bytes: writeM4a(table, sizes, durations, data), filename: `chunk-${chunk.index}.m4a`, contentType: "audio/mp4" };
   },
 };
