@@ -6,14 +6,16 @@
  * against `wrangler dev` with its own state directory, its own Neon gateway and its own database
  * (fresh in-memory PGlite, or a scratch database on the server in BENCH_DATABASE_URL), and is
  * removed again at the end. Settings: BENCH_REQUESTS (50), BENCH_SECONDS (3), BENCH_LECTURES (100),
- * BENCH_UPLOAD_MB (90), BENCH_DATABASE_URL, BENCH_WRANGLER_LOG (a file for wrangler's whole output).
+ * BENCH_UPLOAD_MB (90), BENCH_DATABASE_URL, BENCH_WRANGLER_LOG (a file for wrangler's whole output),
+ * BENCH_ONLY=search (the seed and section F only).
  *
  * This file only runs the parts in order and sums up; they live in scripts/bench/: settings.ts,
- * setup.ts (start), seed.ts, endpoints.ts (A), floor.ts (D), auth.ts (E), pipeline.ts (B),
- * upload.ts (C), with client.ts (requests to the Worker), identity.ts (the JWKS the Worker trusts),
+ * setup.ts (start), seed.ts, endpoints.ts (A), floor.ts (D), auth.ts (E), search.ts (F),
+ * pipeline.ts (B), upload.ts (C), with client.ts (requests to the Worker), identity.ts (the JWKS the Worker trusts),
  * report.ts (output, failed checks) and lecture-text.ts.
  */
-import { LECTURES, UPLOAD_MB } from "./bench/settings.ts";
+import { LECTURES, ONLY, UPLOAD_MB } from "./bench/settings.ts";
+import { searchBench } from "./bench/search.ts";
 import { authCost } from "./bench/auth.ts";
 import { reloads, wranglerLog } from "./bench/client.ts";
 import { endpoints, measured } from "./bench/endpoints.ts";
@@ -42,21 +44,29 @@ try {
   const { wranglerPid } = await start();
   setPhase("seeding");
   await seed();
-  await endpoints();
-  const floor = await requestFloor();
-  const auth = await authCost();
-  const pipe = await pipeline();
-  const mem = await ingestMemory(wranglerPid);
-  section("Summary");
-  const reads = [...measured].filter(([label]) => label.startsWith("GET"));
-  const writes = [...measured].filter(([label]) => label.startsWith("POST")).map(([label, m]) => `${label.split(" ")[1]} ${m.rt}`);
-  console.log(`reads: ${reads.length} endpoints, round trips ${[...new Set(reads.map(([, m]) => m.rt))].join("/")} (presets 0, the rest 1 expected)`);
-  console.log(`writes (round trips per request): ${writes.join(", ")}`);
-  console.log(`pipeline: ${3 * LECTURES} jobs in ${pipe.wall.toFixed(1)} s = ${pipe.jobsPerSec.toFixed(2)} jobs/s, ${pipe.rtPerJob.toFixed(2)} round trips per job, ${pipe.failed} failed`);
-  console.log(`request floor: GET /health ${floor.pegasus.toFixed(3)} ms median vs ${floor.empty.toFixed(3)} ms for an empty Worker: ours ${floor.ours.toFixed(3)} ms`);
-  const authLine = auth.slice(1).map((a) => `${a.label.replace(/^\(\w\) /, "")} ${a.net >= 0 ? "+" : ""}${a.net.toFixed(3)} ms/${a.rt}`);
-  console.log(`authentication, median over PLC_AUTH=off net of the process baseline / round trips (PLC_AUTH=off ${auth[0]!.rt}): ${authLine.join(", ")}`);
-  console.log(`upload: ${UPLOAD_MB} MiB in ${mem.seconds} s; workerd peak memory +${mem.growth1.toFixed(0)} MiB for it, +${mem.growth2.toFixed(0)} MiB for the next ${mem.second} MiB`);
+  if (ONLY === "search") {
+    const searched = await searchBench();
+    section("Summary");
+    console.log(searched.summary);
+  } else {
+    await endpoints();
+    const floor = await requestFloor();
+    const auth = await authCost();
+    const searched = await searchBench();
+    const pipe = await pipeline();
+    const mem = await ingestMemory(wranglerPid);
+    section("Summary");
+    const reads = [...measured].filter(([label]) => label.startsWith("GET"));
+    const writes = [...measured].filter(([label]) => label.startsWith("POST")).map(([label, m]) => `${label.split(" ")[1]} ${m.rt}`);
+    console.log(`reads: ${reads.length} endpoints, round trips ${[...new Set(reads.map(([, m]) => m.rt))].join("/")} (presets 0, the rest 1 expected)`);
+    console.log(`writes (round trips per request): ${writes.join(", ")}`);
+    console.log(`pipeline: ${3 * LECTURES} jobs in ${pipe.wall.toFixed(1)} s = ${pipe.jobsPerSec.toFixed(2)} jobs/s, ${pipe.rtPerJob.toFixed(2)} round trips per job, ${pipe.failed} failed`);
+    console.log(`request floor: GET /health ${floor.pegasus.toFixed(3)} ms median vs ${floor.empty.toFixed(3)} ms for an empty Worker: ours ${floor.ours.toFixed(3)} ms`);
+    const authLine = auth.slice(1).map((a) => `${a.label.replace(/^\(\w\) /, "")} ${a.net >= 0 ? "+" : ""}${a.net.toFixed(3)} ms/${a.rt}`);
+    console.log(`authentication, median over PLC_AUTH=off net of the process baseline / round trips (PLC_AUTH=off ${auth[0]!.rt}): ${authLine.join(", ")}`);
+    console.log(searched.summary);
+    console.log(`upload: ${UPLOAD_MB} MiB in ${mem.seconds} s; workerd peak memory +${mem.growth1.toFixed(0)} MiB for it, +${mem.growth2.toFixed(0)} MiB for the next ${mem.second} MiB`);
+  }
   console.log(`total time ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   if (reloads.length) problems.push(`wrangler dev reloaded the Worker during: ${reloads.join(", ")} (a file under node_modules changed?): those numbers may be disturbed`);
   if (problems.length) {

@@ -16,6 +16,7 @@ import { ApiError, problemResponse, validationProblem } from "./lib/problem.ts";
 import { requestId } from "./lib/request-id.ts";
 import { publicCache, responseHeaders } from "./lib/response-headers.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { audioRoutes } from "./routes/audio.ts";
 import { courseRoutes } from "./routes/courses.ts";
 import { docsPage } from "./routes/docs.ts";
 import { exportRoutes } from "./routes/exports.ts";
@@ -23,6 +24,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { lectureRoutes } from "./routes/lectures.ts";
 import { presetRoutes } from "./routes/presets.ts";
+import { searchRoutes } from "./routes/search.ts";
 import { MisconfiguredError, provideServices } from "./services.ts";
 import { StorageError } from "./storage/index.ts";
 
@@ -88,8 +90,8 @@ export function createApp() {
     return cors({
       origin: (origin) => (origins.includes("*") ? "*" : origins.includes(origin) ? origin : null),
       allowMethods: (_origin, c) => allowedMethods(c.req.path),
-      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-Id", "Pegasus-Owner"],
-      exposeHeaders: ["X-Request-Id", "ETag", "Content-Disposition", "WWW-Authenticate", "Retry-After", "RateLimit", "RateLimit-Policy", "Idempotent-Replayed"],
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "Range", "X-Request-Id", "Pegasus-Owner"],
+      exposeHeaders: ["X-Request-Id", "ETag", "Content-Range", "Accept-Ranges", "Content-Disposition", "WWW-Authenticate", "Retry-After", "RateLimit", "RateLimit-Policy", "Idempotent-Replayed"],
       maxAge: 600,
     })(c, next);
   });
@@ -107,7 +109,9 @@ export function createApp() {
     .route("/", lectureRoutes)
     .route("/", jobRoutes)
     .route("/", exportRoutes)
-    .route("/", apiKeyRoutes);
+    .route("/", apiKeyRoutes)
+    .route("/", searchRoutes)
+    .route("/", audioRoutes);
 
   app.use("/openapi.json", publicCache());
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

@@ -80,6 +80,7 @@ const rawEnvSchema = z.object({
   OPENAI_BASE_URL: httpUrl(" (e.g. https://api.openai.com/v1)"),
   OPENAI_MODEL: optionalText.transform((v) => v ?? "gpt-4o-mini"),
   OPENAI_MODELS: optionalText.transform((v) => (v === undefined ? [] : v.split(",").map((m) => m.trim()).filter(Boolean))),
+  OPENAI_EMBEDDING_MODEL: optionalText.transform((v) => v ?? "text-embedding-3-small"),
   PLC_INLINE_JOBS: z.unknown().optional().transform(isTruthy),
   PLC_CORS_ORIGINS: z.unknown().optional().transform(parseCorsOrigins),
   PLC_MAX_UPLOAD_MB: positiveNumber(100, " of megabytes"),
@@ -183,6 +184,8 @@ export interface Config {
     model: string;
     /** Models a request's `openai_model` may pick (each costs differently); always includes `model`. */
     allowedModels: string[];
+    /** Embeds transcript segments and queries for semantic search. */
+    embeddingModel: string;
   };
   inlineJobs: boolean;
   corsOrigins: string[];
@@ -287,6 +290,7 @@ function assemble(raw: RawConfig): ConfigResult {
         baseUrl: raw.OPENAI_BASE_URL,
         model: raw.OPENAI_MODEL,
         allowedModels: [...new Set([raw.OPENAI_MODEL, ...raw.OPENAI_MODELS])],
+        embeddingModel: raw.OPENAI_EMBEDDING_MODEL,
       },
       inlineJobs: raw.PLC_INLINE_JOBS,
       corsOrigins: raw.PLC_CORS_ORIGINS,

@@ -45,6 +45,10 @@ describe("GET /openapi.json", () => {
         "DELETE /api-keys/{id}",
         "DELETE /courses/{course_id}",
         "DELETE /lectures/{lecture_id}",
+        "GET /courses/{course_id}/search",
+        "GET /lectures/{lecture_id}/search",
+        "POST /courses/{course_id}/ask",
+        "GET /lectures/{lecture_id}/audio",
       ].sort(),
     );
     // Query parameters are documented with the types clients send.
