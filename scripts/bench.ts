@@ -10,11 +10,12 @@
  * BENCH_ONLY (comma-separated section letters to run, e.g. `E,H`).
  *
  * This file only runs the parts in order and sums up; they live in scripts/bench/: settings.ts,
- * setup.ts (start), seed.ts, endpoints.ts (A), floor.ts (D), auth.ts (E), pipeline.ts (B), push.ts (F),
+ * setup.ts (start), seed.ts, endpoints.ts (A), floor.ts (D), auth.ts (E), search.ts (I), pipeline.ts (B), push.ts (F),
  * upload.ts (C), tus.ts (G), long-transcription.ts (H; needs no seeded data), with client.ts (requests to
  * the Worker), identity.ts (the JWKS the Worker trusts), report.ts (output, failed checks) and lecture-text.ts.
  */
 import { LECTURES, UPLOAD_MB } from "./bench/settings.ts";
+import { searchBench } from "./bench/search.ts";
 import { authCost } from "./bench/auth.ts";
 import { reloads, wranglerLog } from "./bench/client.ts";
 import { endpoints, measured } from "./bench/endpoints.ts";
@@ -46,7 +47,7 @@ try {
   const { wranglerPid } = await start();
   // BENCH_ONLY=E,F runs only those sections; the seeding runs when a chosen section reads it.
   const only = process.env.BENCH_ONLY?.toUpperCase().split(",").map((s) => s.trim());
-  if (!only || only.some((letter) => "ABCDEF".includes(letter))) {
+  if (!only || only.some((letter) => "ABCDEFI".includes(letter))) {
     setPhase("seeding");
     await seed();
   }
@@ -54,6 +55,7 @@ try {
   await run("A", endpoints);
   const floor = await run("D", requestFloor);
   const auth = await run("E", authCost);
+  const searched = await run("I", searchBench);
   const pipe = await run("B", pipeline);
   const pushed = await run("F", push);
   const mem = await run("C", () => ingestMemory(wranglerPid));
@@ -69,6 +71,7 @@ try {
   if (floor) console.log(`request floor: GET /health ${floor.pegasus.toFixed(3)} ms median vs ${floor.empty.toFixed(3)} ms for an empty Worker: ours ${floor.ours.toFixed(3)} ms`);
   const authLine = auth?.slice(1).map((a) => `${a.label.replace(/^\(\w\) /, "")} ${a.net >= 0 ? "+" : ""}${a.net.toFixed(3)} ms/${a.rt}`);
   if (auth && authLine) console.log(`authentication, median over PLC_AUTH=off net of the process baseline / round trips (PLC_AUTH=off ${auth[0]!.rt}): ${authLine.join(", ")}`);
+  if (searched) console.log(searched.summary);
   if (mem) console.log(`upload: ${UPLOAD_MB} MiB in ${mem.seconds} s; workerd peak memory +${mem.growth1.toFixed(0)} MiB for it, +${mem.growth2.toFixed(0)} MiB for the next ${mem.second} MiB`);
   if (tus) console.log(`tus: ${tus.seconds.toFixed(1)} s = ${tus.mibPerSec.toFixed(1)} MiB/s; workerd peak memory +${tus.growth.toFixed(0)} MiB`);
   if (long) console.log(`long transcription (${long.format}): ${long.chunks} chunks in ${long.wallSec.toFixed(1)} s wall vs ${long.sumSec.toFixed(1)} s of chunk time (${(long.sumSec / long.wallSec).toFixed(2)}x)`);

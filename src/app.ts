@@ -16,6 +16,7 @@ import { ApiError, problemResponse, validationProblem } from "./lib/problem.ts";
 import { requestId } from "./lib/request-id.ts";
 import { publicCache, responseHeaders } from "./lib/response-headers.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { audioRoutes } from "./routes/audio.ts";
 import { courseRoutes } from "./routes/courses.ts";
 import { docsPage } from "./routes/docs.ts";
 import { eventRoutes } from "./routes/events.ts";
@@ -27,6 +28,7 @@ import { presetRoutes } from "./routes/presets.ts";
 import { registerWebhookEvents, webhookRoutes } from "./routes/webhooks.ts";
 import { TUS_REQUEST_HEADERS, TUS_RESPONSE_HEADERS, tusResponseHeaders, uploadRoutes } from "./routes/uploads.ts";
 import { recordingRoutes } from "./routes/recordings.ts";
+import { searchRoutes } from "./routes/search.ts";
 import { MisconfiguredError, provideServices } from "./services.ts";
 import { StorageError } from "./storage/index.ts";
 
@@ -95,10 +97,12 @@ export function createApp() {
     return cors({
       origin: (origin) => (origins.includes("*") ? "*" : origins.includes(origin) ? origin : null),
       allowMethods: (_origin, c) => allowedMethods(c.req.path),
-      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-Id", "Pegasus-Owner", "Last-Event-ID", ...TUS_REQUEST_HEADERS],
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-Id", "Pegasus-Owner", "Last-Event-ID", "Range", ...TUS_REQUEST_HEADERS],
       exposeHeaders: [
         "X-Request-Id",
         "ETag",
+        "Content-Range",
+        "Accept-Ranges",
         "Content-Disposition",
         "WWW-Authenticate",
         "Retry-After",
@@ -128,7 +132,9 @@ export function createApp() {
     .route("/", apiKeyRoutes)
     .route("/", webhookRoutes)
     .route("/", eventRoutes)
-    .route("/", uploadRoutes);
+    .route("/", uploadRoutes)
+    .route("/", searchRoutes)
+    .route("/", audioRoutes);
 
   app.use("/openapi.json", publicCache());
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

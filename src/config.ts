@@ -104,6 +104,7 @@ const rawEnvSchema = z.object({
   PLC_WORKERS_AI: optionalText
     .transform((v) => (v ?? "on").toLowerCase())
     .refine((v) => v === "on" || v === "off", { message: "expected on or off" }),
+  OPENAI_EMBEDDING_MODEL: optionalText.transform((v) => v ?? "text-embedding-3-small"),
   PLC_INLINE_JOBS: z.unknown().optional().transform(isTruthy),
   PLC_CORS_ORIGINS: z.unknown().optional().transform(parseCorsOrigins),
   PLC_MAX_UPLOAD_MB: positiveNumber(100, " of megabytes"),
@@ -260,6 +261,8 @@ export interface Config {
     model: string;
     /** Models a request's `openai_model` may pick (each costs differently); always includes `model`. */
     allowedModels: string[];
+    /** Embeds transcript segments and queries for semantic search. */
+    embeddingModel: string;
   };
   ai: AiConfig;
   inlineJobs: boolean;
@@ -398,6 +401,7 @@ function assemble(raw: RawConfig): ConfigResult {
         baseUrl: raw.OPENAI_BASE_URL,
         model: raw.OPENAI_MODEL,
         allowedModels: [...new Set([raw.OPENAI_MODEL, ...raw.OPENAI_MODELS])],
+        embeddingModel: raw.OPENAI_EMBEDDING_MODEL,
       },
       ai,
       inlineJobs: raw.PLC_INLINE_JOBS,

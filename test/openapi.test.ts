@@ -67,6 +67,10 @@ describe("GET /openapi.json", () => {
         "GET /uploads/{upload_id}",
         "PATCH /uploads/{upload_id}",
         "DELETE /uploads/{upload_id}",
+        "GET /courses/{course_id}/search",
+        "GET /lectures/{lecture_id}/search",
+        "POST /courses/{course_id}/ask",
+        "GET /lectures/{lecture_id}/audio",
       ].sort(),
     );
     // Query parameters are documented with the types clients send.

@@ -1,5 +1,5 @@
 /**
- * Section F: a 90-minute lecture from upload-complete to transcript. The recording is made here
+ * Section H: a 90-minute lecture from upload-complete to transcript. The recording is made here
  * with espeak-ng and ffmpeg (sentences looped to BENCH_LONG_MINUTES, mono AAC at 32 kbps in M4A,
  * as a phone records; never committed) and uploaded to a second Worker on the same database that
  * has an OpenAI key pointed at the local OpenAI-protocol server (test/support/fake-openai.ts),
@@ -71,7 +71,7 @@ interface ChunkLog {
 }
 
 export async function longTranscription() {
-  section(`F. A ${MINUTES}-minute recording: upload-complete to transcript (chunks of ${CHUNK_MB} MB, provider answers after ${DELAY_MS} ms)`);
+  section(`H. A ${MINUTES}-minute recording: upload-complete to transcript (chunks of ${CHUNK_MB} MB, provider answers after ${DELAY_MS} ms)`);
   setPhase("long transcription");
   const made = Date.now();
   let format: "m4a" | "mp3" = "m4a";

@@ -2,6 +2,7 @@
  * The run's knobs, read once from the environment: BENCH_REQUESTS (sequential requests per
  * endpoint), BENCH_SECONDS (length of each concurrent burst), BENCH_LECTURES (pipeline size) and
  * BENCH_UPLOAD_MB (size of the first large upload), plus the fixed concurrency and upload limit.
+ * (BENCH_ONLY, the sections to run, is read by scripts/bench.ts.)
  * A bad value stops the bench before anything is started.
  */
 
@@ -16,3 +17,4 @@ export const LECTURES = setting("BENCH_LECTURES", 100);
 export const UPLOAD_MB = setting("BENCH_UPLOAD_MB", 90);
 export const CONCURRENCY = 8;
 export const LIMIT_MB = 200; // PLC_MAX_UPLOAD_MB for this run
+/** `search` runs only the search section (after the seed); unset runs everything. */

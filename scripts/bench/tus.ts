@@ -1,5 +1,5 @@
 /**
- * Section F: a resumable upload of BENCH_TUS_MB (500) MiB over tus through `wrangler dev`, in
+ * Section G: a resumable upload of BENCH_TUS_MB (500) MiB over tus through `wrangler dev`, in
  * 50 MiB PATCHes of random bytes sent with backpressure, after a 64 MiB warm-up upload. It reports
  * throughput (the last PATCH includes completing the multipart upload and recording the lecture)
  * and the peak RSS (VmHWM) growth of wrangler's workerd processes, which must stay
@@ -79,9 +79,9 @@ async function tusUpload(lectureId: string, size: number, sample: () => string) 
   return { seconds, lastPatchSec, lecture, peaks, sha256: hash.digest("hex") };
 }
 
-/** Section F, against the workerd processes under `wranglerPid`. */
+/** Section G, against the workerd processes under `wranglerPid`. */
 export async function tusThroughput(wranglerPid: number) {
-  section(`F. Resumable upload: ${TUS_MB} MiB over tus in ${PATCH_MB} MiB PATCHes, workerd peak RSS`);
+  section(`G. Resumable upload: ${TUS_MB} MiB over tus in ${PATCH_MB} MiB PATCHes, workerd peak RSS`);
   const pids = workerdPids(wranglerPid);
   if (!pids.length) throw new Error("no workerd process found under wrangler");
   const hwm = () => pids.reduce((kB, pid) => kB + memoryOf(pid).hwm, 0);

@@ -1,9 +1,10 @@
 /** Artifact rows (one per lecture and type) and the reads the generation and export stages need. */
-import { and, asc, eq, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { jobGuard, type JobClaim } from "./job-guard.ts";
 import { lectureIs, ofLecture, type LectureKey } from "./owner.ts";
-import { artifacts, courses, lectureExports, lectures, threads } from "./schema.ts";
+import type { SearchableItem } from "../domain/search/items.ts";
+import { artifactItems, artifacts, courses, lectureExports, lectures, threads } from "./schema.ts";
 import { segmentsOf } from "./transcripts.ts";
 import { courseThreadsForMatching } from "./threads.ts";
 
@@ -29,13 +30,18 @@ export interface ArtifactRecordInput {
 }
 
 /**
- * Regeneration replaces the row of each (lecture, type). Given the generation job, nothing is
- * written unless that job still runs under the same attempt (see job-guard.ts).
+ * Regeneration replaces the row of each (lecture, type), and the searchable items of those
+ * artifacts with `items`. Given the generation job, nothing is written unless that job still
+ * runs under the same attempt (see job-guard.ts).
  */
-export async function saveArtifactRecords(db: Db, records: ArtifactRecordInput[], job?: JobClaim) {
+export async function saveArtifactRecords(db: Db, records: ArtifactRecordInput[], job?: JobClaim, items: readonly SearchableItem[] = []) {
   if (records.length === 0) return;
   const { lock, owned } = jobGuard(db, job);
   const rows = JSON.stringify(records);
+  const { ownerId, lectureId } = records[0]!;
+  const itemRows = JSON.stringify(
+    items.map((i) => ({ a: `${lectureId}-${i.artifactType}`, t: i.artifactType, n: i.itemIndex, x: i.text, s: i.segmentIndex, b: i.startSec, e: i.endSec })),
+  );
   await db.batch([
     ...lock,
     db
@@ -57,6 +63,20 @@ export async function saveArtifactRecords(db: Db, records: ArtifactRecordInput[]
           created_at: sql`now()`,
         },
       }),
+    db
+      .delete(artifactItems)
+      .where(
+        and(
+          eq(artifactItems.owner_id, ownerId),
+          eq(artifactItems.lecture_id, lectureId),
+          inArray(artifactItems.artifact_type, records.map((r) => r.artifactType)),
+          owned,
+        ),
+      ),
+    db.insert(artifactItems).select(sql`
+      select ${ownerId}::text, r.a, ${lectureId}::text, r.t, r.n, r.x, r.s, r.b, r.e
+      from jsonb_to_recordset(${itemRows}::jsonb) as r(a text, t text, n int, x text, s int, b float8, e float8)
+      where ${owned}`),
   ] as unknown as Parameters<Db["batch"]>[0]);
 }
 

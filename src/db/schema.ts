@@ -8,6 +8,7 @@ import { sql } from "drizzle-orm";
 import { ACTIVE_STATUSES, type JobStatus, type JobType } from "../domain/jobs.ts";
 import {
   bigint,
+  customType,
   foreignKey,
   doublePrecision,
   index,
@@ -144,6 +145,21 @@ export const jobDeadLetters = pgTable(
   (t) => [index("job_dead_letters_job_idx").on(t.job_id)],
 );
 
+/**
+ * Full-text search: the text configuration every tsvector and tsquery uses (English stemming, so
+ * "elastic" finds "elasticity"), and a stored column Postgres computes from the text on every
+ * write, so no write path has to maintain the index and no query re-parses the text to rank it.
+ */
+export const SEARCH_CONFIG = "english";
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+/**
+ * GIN without its pending list (fastupdate): rows are written a lecture at a time, where updating
+ * the index at once costs little, and a search never scans a list of unindexed entries (up to 4 MB
+ * after a bulk insert, which made a rare term's search linear in the course).
+ */
+const searchIndex = (name: string, column: AnyPgColumn) => index(name).using("gin", column).with({ fastupdate: false });
+const searchVector = () => tsvector("search_vector").generatedAlwaysAs(sql.raw(`to_tsvector('${SEARCH_CONFIG}'::regconfig, "text")`));
+
 export const transcriptSegments = pgTable(
   "transcript_segments",
   {
@@ -153,8 +169,36 @@ export const transcriptSegments = pgTable(
     start_sec: doublePrecision("start_sec").notNull(),
     end_sec: doublePrecision("end_sec").notNull(),
     text: text("text").notNull(),
+    search_vector: searchVector(),
   },
-  (t) => [primaryKey({ columns: [t.owner_id, t.lecture_id, t.segment_index] }), lectureRef("transcript_segments", t)],
+  (t) => [
+    primaryKey({ columns: [t.owner_id, t.lecture_id, t.segment_index] }),
+    lectureRef("transcript_segments", t),
+    searchIndex("transcript_segments_search_idx", t.search_vector),
+  ],
+);
+
+/**
+ * Embeddings of transcript segments (semantic search with an OpenAI key), stored as plain
+ * `real[]` so PGlite and PostgreSQL without pgvector keep them too; they go with their segment.
+ */
+export const segmentEmbeddings = pgTable(
+  "segment_embeddings",
+  {
+    owner_id: ownerId(),
+    lecture_id: text("lecture_id").notNull(),
+    segment_index: integer("segment_index").notNull(),
+    model: text("model").notNull(),
+    embedding: real("embedding").array().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.owner_id, t.lecture_id, t.segment_index] }),
+    foreignKey({
+      name: "segment_embeddings_segment_fk",
+      columns: [t.owner_id, t.lecture_id, t.segment_index],
+      foreignColumns: [transcriptSegments.owner_id, transcriptSegments.lecture_id, transcriptSegments.segment_index],
+    }).onDelete("cascade"),
+  ],
 );
 
 export const artifacts = pgTable(
@@ -173,6 +217,33 @@ export const artifacts = pgTable(
     created_at: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.owner_id, t.id] }), lectureRef("artifacts", t), uniqueIndex("artifacts_lecture_type_uq").on(t.owner_id, t.lecture_id, t.artifact_type)],
+);
+
+/**
+ * The searchable items of a lecture's artifacts (a key term, a card, a question, an outline node,
+ * a summary section), one row each, with the transcript times they are grounded in. Written with
+ * the artifact rows; they go with them (a regenerated, re-ingested or deleted lecture).
+ */
+export const artifactItems = pgTable(
+  "artifact_items",
+  {
+    owner_id: ownerId(),
+    artifact_id: text("artifact_id").notNull(),
+    lecture_id: text("lecture_id").notNull(),
+    artifact_type: text("artifact_type").notNull(),
+    item_index: integer("item_index").notNull(),
+    text: text("text").notNull(),
+    segment_index: integer("segment_index"),
+    start_sec: doublePrecision("start_sec"),
+    end_sec: doublePrecision("end_sec"),
+    search_vector: searchVector(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.owner_id, t.artifact_id, t.item_index] }),
+    foreignKey({ name: "artifact_items_artifact_fk", columns: [t.owner_id, t.artifact_id], foreignColumns: [artifacts.owner_id, artifacts.id] }).onDelete("cascade"),
+    index("artifact_items_lecture_idx").on(t.owner_id, t.lecture_id),
+    searchIndex("artifact_items_search_idx", t.search_vector),
+  ],
 );
 
 export const lectureExports = pgTable(

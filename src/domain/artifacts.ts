@@ -23,6 +23,9 @@ export type SourceRef = z.infer<typeof SourceRefSchema>;
 
 const sources = z.array(SourceRefSchema).optional();
 
+/** Plays the moment an item is grounded in: `/lectures/<id>/audio#t=start,end` (src/domain/search/links.ts). */
+const link = z.string().optional();
+
 // ---- content: what a generator (offline or model) produces ----
 
 export const SummaryContentSchema = z
@@ -64,6 +67,7 @@ export const FlashcardSchema = z
     tags: z.array(nonEmpty).optional(),
     threadRef: z.string().optional(),
     sources,
+    link,
   })
   .strict();
 export const FlashcardsContentSchema = z.object({ cards: z.array(FlashcardSchema).min(1) }).strict();
@@ -77,6 +81,7 @@ export const ExamQuestionSchema = z
     correctChoiceIndex: z.number().int().min(0).optional(),
     threadRef: z.string().optional(),
     sources,
+    link,
   })
   .strict();
 export const ExamQuestionsContentSchema = z.object({ questions: z.array(ExamQuestionSchema).min(1) }).strict();

@@ -55,6 +55,7 @@ export const PROBLEMS = {
   checksum_algorithm_unsupported: { status: 400, detail: "Upload-Checksum must be `sha1 <base64>` or `sha256 <base64>`." },
   // tus's checksum extension defines 460, which HTTP's registry (and hono's types) do not list.
   checksum_mismatch: { status: 460 as ContentfulStatusCode, detail: "The body does not match Upload-Checksum; none of it was kept." },
+  range_not_satisfiable: { status: 416, detail: "The requested range starts past the end of the recording." },
   unsupported_media_type: { status: 415, detail: "Unsupported media type." },
   validation_failed: { status: 422, detail: "Request validation failed." },
   rate_limited: { status: 429, detail: "Too many requests; retry after the time given in Retry-After." },
@@ -80,6 +81,7 @@ const TITLES: Record<number, string> = {
   412: "Precondition Failed",
   413: "Content Too Large",
   415: "Unsupported Media Type",
+  416: "Range Not Satisfiable",
   422: "Unprocessable Content",
   423: "Locked",
   429: "Too Many Requests",

@@ -12,13 +12,18 @@ import { saveLectureThreads, type ThreadUpsert } from "../db/threads.ts";
 import { ARTIFACT_TYPES, buildArtifact, CONTENT_SCHEMAS, type GeneratedContent } from "../domain/artifacts.ts";
 import { EmptyTranscriptError } from "../domain/generation/offline.ts";
 import { groundContent } from "../domain/grounding.ts";
+import { searchableItems } from "../domain/search/items.ts";
+import { withMomentLinks } from "../domain/search/links.ts";
+import { saveSegmentEmbeddings } from "../db/search.ts";
+import { embedTexts } from "./openai/embeddings.ts";
 import { findPreset } from "../domain/presets.ts";
 import { detectConceptsOffline, normalizeConceptTitle } from "../domain/threads/detect.ts";
 import { PermanentJobError } from "./errors.ts";
 import type { Services } from "../services.ts";
 import { writeJson } from "../storage/index.ts";
-import type { DetectedConcept } from "./openai/index.ts";
+import { createOpenAI, type DetectedConcept } from "./openai/index.ts";
 import { generationProvider } from "./providers/index.ts";
+import { openAIBaseUrl } from "./providers/openai.ts";
 
 export interface GenerationParams {
   courseId: string;
@@ -64,7 +69,7 @@ export async function runGeneration(services: Services, job: JobRow) {
     if (error instanceof EmptyTranscriptError) throw new PermanentJobError("Transcript text is empty.");
     throw error;
   }
-  const content = groundContent(raw, segments);
+  const content = withMomentLinks(groundContent(raw, segments), lectureId);
   for (const type of ARTIFACT_TYPES) {
     const check = CONTENT_SCHEMAS[type].safeParse(content[type]);
     if (!check.success) throw new PermanentJobError(`Generated ${type} is invalid: ${check.error.issues[0]?.message ?? "schema mismatch"}`);
@@ -146,7 +151,23 @@ export async function runGeneration(services: Services, job: JobRow) {
       summarySectionCount: type === "summary" ? content.summary.sections.length : null,
     })),
     job,
+    searchableItems(content, segments),
   );
+
+  // Semantic search: the segments' embeddings. A bonus like threads: full-text search works
+  // without them, so a provider failure here is logged rather than failing the material.
+  // Embeddings come from OpenAI whichever provider wrote the material.
+  const client = config.openai.apiKey ? createOpenAI({ apiKey: config.openai.apiKey, baseUrl: await openAIBaseUrl(config) }) : null;
+  let embedded = 0;
+  if (client) {
+    try {
+      const vectors = await embedTexts(client, config.openai.embeddingModel, segments.map((s) => s.text));
+      await saveSegmentEmbeddings(db, lectureKey, config.openai.embeddingModel, vectors, job);
+      embedded = vectors.length;
+    } catch (error) {
+      console.log(JSON.stringify({ level: "warn", msg: "segment embeddings not stored", jobId: job.id, error: String((error as Error)?.message ?? error) }));
+    }
+  }
 
   return {
     lectureId,
@@ -154,5 +175,6 @@ export async function runGeneration(services: Services, job: JobRow) {
     artifactPaths,
     threadIds: threadRefs,
     generator,
+    ...(client ? { embeddedSegments: embedded } : {}),
   };
 }

@@ -103,6 +103,7 @@ export async function startFakeOpenAI(port = 0): Promise<FakeOpenAI> {
     }
     if (req.method === "POST" && url.pathname === "/v1/chat/completions") return chat(req, res, record, reply);
     if (req.method === "POST" && url.pathname === "/v1/audio/transcriptions") return audio(req, res, record, reply);
+    if (req.method === "POST" && url.pathname === "/v1/embeddings") return embeddings(req, res, record, reply);
     return reply(404, () => sendError(res, 404, `Unknown endpoint ${req.method} ${url.pathname}`, "invalid_request_error"));
   }
 
@@ -222,6 +223,19 @@ export async function startFakeOpenAI(port = 0): Promise<FakeOpenAI> {
       ? { type: "duration", seconds: Math.ceil(clock) }
       : { type: "tokens", input_tokens: 100, output_tokens: Math.ceil(text.length / 4), total_tokens: 100 + Math.ceil(text.length / 4) };
     return reply(200, () => sendJson(res, 200, { text, usage }));
+  }
+
+  // ---- embeddings (search): a bag of word stems hashed into the requested dimensions ----
+  async function embeddings(req: IncomingMessage, res: ServerResponse, record: RecordedRequest, reply: Reply) {
+    const body = JSON.parse((await readBody(req)).toString("utf8")) as { model?: string; input?: string | string[]; dimensions?: number };
+    Object.assign(record, { model: body.model ?? null });
+    if (!body.model) return reply(400, () => sendError(res, 400, "you must provide a model parameter", "invalid_request_error"));
+    const inputs = Array.isArray(body.input) ? body.input : [body.input ?? ""];
+    if (inputs.some((text) => text.includes("[[fake:status=503]]"))) return reply(503, () => sendError(res, 503, "Simulated outage.", "server_error"));
+    const dimensions = body.dimensions ?? 1536;
+    const data = inputs.map((text, index) => ({ object: "embedding", index, embedding: bagOfStems(text, dimensions) }));
+    const tokens = inputs.reduce((n, text) => n + Math.ceil(text.length / 4), 0);
+    reply(200, () => sendJson(res, 200, { object: "list", data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } }));
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -422,6 +436,16 @@ function sendText(res: ServerResponse, status: number, text: string) {
 
 function sendError(res: ServerResponse, status: number, message: string, type: string) {
   sendJson(res, status, { error: { message, type, param: null, code: type === "rate_limit_exceeded" ? "rate_limit_exceeded" : null } });
+}
+
+/** Words cut to five letters, each counted in the dimension its hash picks: similar wording, similar vectors. */
+function bagOfStems(text: string, dimensions: number): number[] {
+  const vector = new Array<number>(dimensions).fill(0);
+  for (const word of text.toLowerCase().match(/[a-z]{3,}/g) ?? []) {
+    const digest = createHash("sha256").update(word.slice(0, 5)).digest();
+    vector[digest.readUInt32BE(0) % dimensions]! += 1;
+  }
+  return vector;
 }
 
 function hash(text: string): string {

@@ -10,13 +10,17 @@
  *   it columns map by position (1 → first field, 2 → second), which works in every language.
  * - Lines starting with `#` are comments to Anki's CSV reader, so a field starting with `#` is
  *   always quoted.
+ * - Column 5 is `Source`: the card's time in the recording and the link that plays it. Columns
+ *   other than tags and deck map to fields in order, so it fills a note type's third field (add a
+ *   "Source" field to use it); with the stock two-field types it is ignored.
  */
 import { stringify } from "csv-stringify/sync";
-import { courseLabel, lectureLabel } from "./shared.ts";
+import { courseLabel, firstSourceTimestamp, lectureLabel } from "./shared.ts";
 import type { ExportBundle } from "./types.ts";
 
 export const ANKI_TAGS_COLUMN = 3;
 export const ANKI_DECK_COLUMN = 4;
+export const ANKI_SOURCE_COLUMN = 5;
 
 /** Tags are whitespace-separated in Anki, so inner whitespace becomes `_`. */
 export function ankiTag(raw: string): string {
@@ -38,7 +42,9 @@ export function renderAnkiCsv(bundle: ExportBundle): string {
   const fixedTags = [ankiTag(bundle.lecture.presetId), "pegasus"];
   const rows = bundle.artifacts.flashcards.cards.map((card) => {
     const tags = [...new Set([...(card.tags ?? []).map(ankiTag), ...fixedTags])].filter((t) => t !== "");
-    return [card.front, card.back, tags.join(" "), deck];
+    const when = firstSourceTimestamp(card.sources);
+    const source = [when, card.link].filter(Boolean).join(" ");
+    return [card.front, card.back, tags.join(" "), deck, source];
   });
   const body = stringify(rows, {
     delimiter: ",",

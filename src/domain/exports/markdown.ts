@@ -64,9 +64,11 @@ function block(text: string, indent: number): string {
   return kept.map((line, i) => (i === 0 || line === "" ? line : pad + line)).join("\n");
 }
 
-function stamp(sources: readonly SourceRef[] | undefined): string {
+/** The item's time in the recording; a link that plays it when the item has one (cards, questions). */
+function stamp(sources: readonly SourceRef[] | undefined, link?: string): string {
   const ts = firstSourceTimestamp(sources);
-  return ts ? ` _(${ts})_` : "";
+  if (!ts) return "";
+  return link ? ` _([${ts}](<${link.replace(/[<>\s]/g, encodeURIComponent)}>))_` : ` _(${ts})_`;
 }
 
 function outlineLines(nodes: readonly OutlineNode[], depth: number, out: string[]): void {
@@ -116,7 +118,7 @@ export function renderMarkdown(bundle: ExportBundle): string {
   blocks.push(`## ${SECTION_TITLES.flashcards}`);
   blocks.push(
     artifacts.flashcards.cards
-      .map((c) => `- Q: ${block(c.front, 2)}${stamp(c.sources)}\n  - A: ${block(c.back, 4)}`)
+      .map((c) => `- Q: ${block(c.front, 2)}${stamp(c.sources, c.link)}\n  - A: ${block(c.back, 4)}`)
       .join("\n"),
   );
 
@@ -124,7 +126,7 @@ export function renderMarkdown(bundle: ExportBundle): string {
   blocks.push(
     artifacts["exam-questions"].questions
       .map((q) => {
-        const lines = [`- ${block(q.prompt, 2)}${stamp(q.sources)}`];
+        const lines = [`- ${block(q.prompt, 2)}${stamp(q.sources, q.link)}`];
         if (q.type === "multiple-choice" && q.choices?.length) {
           q.choices.forEach((choice, i) => lines.push(`  - ${choiceLetter(i)}. ${block(choice, 4)}`));
         }

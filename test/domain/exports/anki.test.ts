@@ -1,6 +1,6 @@
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
-import { renderAnkiCsv } from "../../../src/domain/exports/index.ts";
+import { formatTimestamp, renderAnkiCsv } from "../../../src/domain/exports/index.ts";
 import { SAMPLES, lectureFixture } from "./fixture.ts";
 
 const HEADER = ["#separator:Comma", "#html:false", "#tags column:3", "#deck column:4"];
@@ -25,9 +25,17 @@ describe("renderAnkiCsv", () => {
     expect(csv.startsWith(`${HEADER.join("\n")}\n`)).toBe(true);
   });
 
-  it("has one row per flashcard with front, back, tags and deck", () => {
+  it("has one row per flashcard with front, back, tags, deck and source", () => {
     expect(rows).toHaveLength(cards.length);
-    for (const row of rows) expect(row).toHaveLength(4);
+    for (const row of rows) expect(row).toHaveLength(5);
+  });
+
+  it("puts the card's time in the recording, and the link that plays it, in the Source column", () => {
+    rows.forEach((row, i) => expect(row[4]).toBe(cards[i]!.sources?.length ? formatTimestamp(cards[i]!.sources![0]!.startSec) : ""));
+    const linked = lectureFixture();
+    linked.artifacts.flashcards.cards[0]!.link = "/lectures/phys-214-07/audio#t=760,790";
+    const { rows: r } = readLikeAnki(renderAnkiCsv(linked));
+    expect(r[0]![4]).toBe(`${formatTimestamp(linked.artifacts.flashcards.cards[0]!.sources![0]!.startSec)} /lectures/phys-214-07/audio#t=760,790`);
   });
 
   it("round-trips every field exactly: commas, quotes, newlines, leading #", () => {

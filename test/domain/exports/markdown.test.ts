@@ -67,6 +67,18 @@ describe("renderMarkdown", () => {
     expect(md).toContain("- Q: How do you compute S for an isolated system?\n");
   });
 
+  it("makes the timestamp of a card or question with a link a Markdown link that plays the moment", () => {
+    const linked = lectureFixture();
+    const card = linked.artifacts.flashcards.cards.find((c) => c.front.startsWith("Carnot efficiency"))!;
+    card.link = "/lectures/phys-214-07/audio#t=3740,3760.5";
+    const question = linked.artifacts["exam-questions"].questions.find((q) => q.prompt.startsWith("Which expression"))!;
+    question.link = "/lectures/phys-214-07/audio#t=3725.4,3740";
+    const out = renderMarkdown(linked);
+    expect(out.split("\n")).toContain("- Q: Carnot efficiency for T_h = 500 K, T_c = 300 K? _([1:02:20](</lectures/phys-214-07/audio#t=3740,3760.5>))_");
+    expect(out.split("\n")).toContain("- Which expression gives the Carnot efficiency? _([1:02:05](</lectures/phys-214-07/audio#t=3725.4,3740>))_");
+    expect(html(out)).toContain('<em>(<a href="/lectures/phys-214-07/audio#t=3740,3760.5">1:02:20</a>)</em>');
+  });
+
   it("renders key-term examples, flashcard answers and exam answers", () => {
     expect(lines).toContain("  - Example: Melting 1 kg of ice at 0 °C raises S by ≈ 1.22 kJ/K.");
     expect(lines).toContain("  - A: For an isolated system ΔS ≥ 0; equality only for reversible processes.");
