@@ -24,7 +24,7 @@ import { ROTATION_GRACE_SEC, TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES } from "../dom
 import { requireJsonObjectBody } from "../lib/json-body.ts";
 import { createRouter, jsonContent, problemResponses } from "../lib/openapi.ts";
 import { pagination } from "../lib/pagination.ts";
-import { pageQuery, pathId, safeText } from "../lib/params.ts";
+import { ID_PATTERN, pageQuery, pathId, safeText } from "../lib/params.ts";
 import { ApiError } from "../lib/problem.ts";
 import { seal } from "../lib/secret-box.ts";
 import { generateWebhookSecret } from "../lib/standard-webhooks.ts";
@@ -37,10 +37,14 @@ import { PaginationSchema } from "./schemas.ts";
 const tags = ["webhooks"];
 const timestamp = z.string().openapi({ format: "date-time", example: "2026-11-26T02:38:20.101644Z" });
 const eventTypes = z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).openapi({ example: ["lecture.ready", "job.failed"] });
-const webhookParams = z.object({ id: pathId("webhook_not_found", "5b0f…") });
-const deliveryParams = z.object({ id: pathId("webhook_not_found", "5b0f…"), delivery_id: pathId("webhook_delivery_not_found", "9c2e…") });
+const webhookParams = z.object({ id: pathId("webhook_not_found", "5b0f3c1e-8d2a-4c7b-9e61-2f4a7d9c1b30") });
+const deliveryParams = z.object({
+  id: pathId("webhook_not_found", "5b0f3c1e-8d2a-4c7b-9e61-2f4a7d9c1b30"),
+  // Checked in the handler, after the endpoint: a 404 names the first thing that is missing.
+  delivery_id: z.string().max(1024).openapi({ example: "9c2e7a44-1f0b-4d3e-a8c5-6b9d2e4f7a10" }),
+});
 
-const url = z.string().max(2048).openapi({
+const url = safeText({ max: 2048 }).openapi({
   format: "uri",
   example: "https://api.example.com/pegasus-webhooks",
   description: "https only; never a private, loopback, link-local or cloud metadata address (the host's A and AAAA records are checked too). Redirects are not followed.",
@@ -308,8 +312,10 @@ export const webhookRoutes = createRouter()
   .openapi(retry, async (c) => {
     const services = c.var.services();
     const { id, delivery_id } = c.req.valid("param");
-    const row = await requeueDelivery(services.db, ownerOf(c), id, delivery_id);
-    if (!row) throw new ApiError("webhook_delivery_not_found");
+    // A delivery id no row can have is not looked up (Postgres refuses NUL bytes); it is missing.
+    const row = ID_PATTERN.test(delivery_id) ? await requeueDelivery(services.db, ownerOf(c), id, delivery_id) : null;
+    // Which is missing, the endpoint or its delivery (a second read only on this error path).
+    if (!row) throw new ApiError((await getEndpoint(services.db, ownerOf(c), id)) ? "webhook_delivery_not_found" : "webhook_not_found");
     await enqueueDeliveries(services, [row.id]);
     return c.json(deliveryOut(row), 202);
   });
