@@ -76,7 +76,7 @@ function url(op: Operation, pathValues: Record<string, string> = {}, query = "")
 
 function send(op: Operation, target: string, body: unknown = op.bodyFields.length ? {} : undefined) {
   // tus answers 412 to any request without its version header, before looking at the upload.
-  const tus = op.path.startsWith("/uploads") ? { "Tus-Resumable": "1.0.0" } : {};
+  const tus: Record<string, string> = op.path.startsWith("/uploads") ? { "Tus-Resumable": "1.0.0" } : {};
   return call(target, {
     method: op.method,
     ...(body === undefined ? { headers: tus } : { body: JSON.stringify(body), headers: { "content-type": "application/json", ...tus } }),
