@@ -5,7 +5,7 @@
  */
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it, vi } from "vitest";
-import { call, callWith, json, uid } from "../support/http.ts";
+import { call as callAsLocal, callWith as callWithAsLocal, json, uid } from "../support/http.ts";
 import { claimJob } from "../../src/db/jobs.ts";
 import { runRecoverySweep } from "../../src/jobs/recovery.ts";
 import { deliver, execSql, queuedJob, sql, testServices } from "../support/jobs.ts";
@@ -13,7 +13,16 @@ import { recordEvent } from "../../src/db/webhooks.ts";
 import { publishEvent } from "../../src/push/index.ts";
 import { runWebhookSweep } from "../../src/push/sweep.ts";
 import { ingestOk, post, waitForJob } from "../support/lectures.ts";
-import { deliveriesOf, received, receiver, registerWebhook, waitForReceived } from "../support/webhooks.ts";
+import { deliveriesOf as deliveriesOfOwner, received, receiver, registerWebhook as registerFor, waitForReceived } from "../support/webhooks.ts";
+
+// Endpoints here belong to an owner of their own unless a test names one: an endpoint of "local"
+// would be sent the job events of every other test file sharing the database.
+const HOOK_OWNER = { "Pegasus-Owner": "webhook-tests" };
+const withOwner = (init: RequestInit = {}): RequestInit => ({ ...init, headers: { ...HOOK_OWNER, ...((init.headers as Record<string, string>) ?? {}) } });
+const call = (path: string, init?: RequestInit) => callAsLocal(path, withOwner(init));
+const callWith = (overrides: Record<string, unknown>, path: string, init?: RequestInit) => callWithAsLocal(overrides, path, withOwner(init));
+const registerWebhook = (url: string, events: string[], headers: Record<string, string> = {}) => registerFor(url, events, { ...HOOK_OWNER, ...headers });
+const deliveriesOf = (webhookId: string) => deliveriesOfOwner(webhookId, HOOK_OWNER);
 
 const createBody = (url: string, events = ["job.completed"]) => ({
   method: "POST",

@@ -42,6 +42,6 @@ export async function registerWebhook(url: string, events: string[], headers?: H
   return json(res);
 }
 
-export async function deliveriesOf(webhookId: string) {
-  return (await json(await call(`/webhooks/${webhookId}/deliveries`))).deliveries as any[];
+export async function deliveriesOf(webhookId: string, headers?: Record<string, string>) {
+  return (await json(await call(`/webhooks/${webhookId}/deliveries`, { headers }))).deliveries as any[];
 }
