@@ -204,7 +204,8 @@ async function finish(services: Services, job: JobRow, lecture: LectureRow, plan
     language: parsed.language,
     text: parsed.text,
     segments: parsed.segments,
-    engine: { provider: "openai", model },
+    // The provider that transcribed the chunks (the stage only runs with one configured).
+    engine: { provider: transcriptionProvider(services.config)?.name ?? "openai", model },
     durationSec: stitched.durationSec,
     chunkCount: chunks.length,
   };
