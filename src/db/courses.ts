@@ -4,9 +4,8 @@
 import { and, asc, count, desc, eq, sql } from "drizzle-orm";
 import type { PageRequest } from "../lib/pagination.ts";
 import type { Db } from "./client.ts";
-import { courses, jobs, lectures, threadEvolutionNotes, threadOccurrences, threads } from "./schema.ts";
+import { courses, lectures, threadEvolutionNotes, threadOccurrences, threads } from "./schema.ts";
 import type { EvolutionNoteRow, OccurrenceRow } from "./rows.ts";
-import { stageJobFields } from "./stage-jobs.ts";
 
 const courseIs = (owner: string, id: string) => and(eq(courses.owner_id, owner), eq(courses.id, id));
 
@@ -65,26 +64,6 @@ export async function listCourseThreads(db: Db, owner: string, courseId: string,
     db.select({ n: count() }).from(threads).where(ofCourse),
   ]);
   return { exists: course.length > 0, rows, total: total?.n ?? 0 };
-}
-
-/** Every lecture of the course (newest first) and the latest job of each of their stages. */
-export async function getCourseProgressData(db: Db, owner: string, courseId: string) {
-  const [course, lectureRows, latestJobs] = await db.batch([
-    db.select({ id: courses.id }).from(courses).where(courseIs(owner, courseId)),
-    // Only what the progress payload shows: a course may have thousands of lectures.
-    db
-      .select({ id: lectures.id, status: lectures.status, created_at: lectures.created_at, updated_at: lectures.updated_at })
-      .from(lectures)
-      .where(and(eq(lectures.owner_id, owner), eq(lectures.course_id, courseId)))
-      .orderBy(desc(lectures.created_at), desc(lectures.id)),
-    db
-      .selectDistinctOn([jobs.lecture_id, jobs.job_type], { lecture_id: jobs.lecture_id, ...stageJobFields })
-      .from(jobs)
-      .innerJoin(lectures, and(eq(lectures.owner_id, jobs.owner_id), eq(lectures.id, jobs.lecture_id), eq(lectures.course_id, courseId)))
-      .where(eq(jobs.owner_id, owner))
-      .orderBy(asc(jobs.lecture_id), asc(jobs.job_type), desc(jobs.created_at), desc(jobs.id)),
-  ]);
-  return { exists: course.length > 0, lectures: lectureRows, latestJobs };
 }
 
 /** The course's title and its thread titles, oldest first: words a recording of it likely contains. */

@@ -131,6 +131,32 @@ export const jobs = pgTable(
   ],
 );
 
+/**
+ * The facts a lecture's progress is worked out from, one row per lecture, kept current by the
+ * database: at the commit of any change to a lecture's jobs or transcription chunks, a trigger
+ * rewrites its row (`pegasus_refresh_lecture_progress`, drizzle/0008_lecture_progress_refresh.sql).
+ * Reading a course of 1,000 lectures then reads 1,000 small rows instead of finding every stage's
+ * newest job. Only facts are kept; the rules stay in src/domain/progress.ts. A lecture without
+ * jobs has no row.
+ */
+export const lectureProgress = pgTable(
+  "lecture_progress",
+  {
+    owner_id: ownerId(),
+    lecture_id: text("lecture_id").notNull(),
+    /** The three stages' newest job statuses in pipeline order, space-separated; `-` for none. */
+    statuses: text("statuses").notNull(),
+    /** The newest of those jobs' updated_at (created_at when that is missing). */
+    activity_at: timestamptz("activity_at"),
+    /**
+     * A JSON array with one entry per stage in pipeline order: null, or the newest job as
+     * [id, status, created_at, updated_at, error, chunks done, chunks total].
+     */
+    stages: text("stages").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.owner_id, t.lecture_id] }), lectureRef("lecture_progress", t)],
+);
+
 /** Every message that reached the dead-letter queue, kept for operators. */
 export const jobDeadLetters = pgTable(
   "job_dead_letters",

@@ -69,10 +69,15 @@ export function lectureProgress(latestJobs: readonly StageJob[]): LectureProgres
       ...(chunks ? { chunks: { done: chunks.done, total: chunks.total }, message: `transcription: ${chunks.done}/${chunks.total} chunks` } : {}),
     };
   }
-  const statuses = STAGES.map((s) => stages[s].status);
+  return { ...summarizeStages(STAGES.map((s) => stages[s].status)), stages };
+}
+
+/** What a lecture's stage statuses (in pipeline order) make of it. */
+export function summarizeStages(statuses: readonly StageStatus[]): Omit<LectureProgress, "stages"> {
   const completedStageCount = statuses.filter((s) => s === "completed").length;
   const hasFailedStage = statuses.includes("failed");
-  const currentStage = STAGES.find((s) => stages[s].status !== "completed") ?? "completed";
+  const firstOpen = statuses.findIndex((s) => s !== "completed");
+  const currentStage = firstOpen === -1 ? "completed" : STAGES[firstOpen]!;
   // A lecture whose first job is merely queued is already in progress (decisions.md §2).
   const overallStatus: OverallStatus = hasFailedStage
     ? "failed"
@@ -88,7 +93,6 @@ export function lectureProgress(latestJobs: readonly StageJob[]): LectureProgres
     progressPercent: Math.floor((completedStageCount / STAGES.length) * 100),
     currentStage,
     hasFailedStage,
-    stages,
   };
 }
 
@@ -118,17 +122,23 @@ export interface CourseProgress {
   latestActivityAt: string | null;
 }
 
-/** Timestamps are RFC 3339 UTC strings of equal shape, but compare as instants to be safe. */
-function later(a: string | null, b: string | null): string | null {
+/**
+ * The later of two RFC 3339 UTC timestamps (`YYYY-MM-DDTHH:MM:SS[.fraction]Z`, as src/lib/time.ts
+ * writes them), compared as instants: the whole seconds as text, then the fractions as numbers,
+ * so `…:20.5Z` is later than `…:20Z` although it sorts first as text. Equal instants keep the one
+ * that sorts last.
+ */
+export function later(a: string | null, b: string | null): string | null {
   if (a === null) return b;
   if (b === null) return a;
-  return Date.parse(b) > Date.parse(a) || (Date.parse(b) === Date.parse(a) && b > a) ? b : a;
+  const [secondsA, secondsB] = [a.slice(0, 19), b.slice(0, 19)];
+  if (secondsA !== secondsB) return secondsB > secondsA ? b : a;
+  const fraction = (t: string) => Number(`0${t.slice(19, -1)}`);
+  const diff = fraction(b) - fraction(a);
+  return diff > 0 || (diff === 0 && b > a) ? b : a;
 }
 
-/**
- * What the course rollup needs of its lectures; counted here from lecture progress, or by the
- * database for a course read without its lectures (src/db/course-rollup.ts).
- */
+/** What the course rollup needs of its lectures. */
 export interface CourseTally {
   lectureCount: number;
   completed: number;
@@ -159,6 +169,22 @@ export function tallyLectures(lectures: readonly CourseLecture[]): CourseTally {
     percentSum: lectures.reduce((sum, l) => sum + l.progress.progressPercent, 0),
     latestActivityAt,
   };
+}
+
+/**
+ * The same tally from lectures grouped by their stages' statuses, which is all the counts need
+ * (a course read without its lectures). `latestActivityAt` is the newest candidate over them all.
+ */
+export function tallyStatusGroups(groups: readonly { statuses: readonly StageStatus[]; count: number }[], latestActivityAt: string | null): CourseTally {
+  const tally: CourseTally = { lectureCount: 0, completed: 0, failed: 0, inProgress: 0, notStarted: 0, percentSum: 0, latestActivityAt };
+  const bucket = { completed: "completed", failed: "failed", in_progress: "inProgress", not_started: "notStarted" } as const;
+  for (const { statuses, count } of groups) {
+    const lecture = summarizeStages(statuses);
+    tally.lectureCount += count;
+    tally[bucket[lecture.overallStatus]] += count;
+    tally.percentSum += lecture.progressPercent * count;
+  }
+  return tally;
 }
 
 export function courseProgress(lectures: readonly CourseLecture[]): CourseProgress {

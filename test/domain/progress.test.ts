@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { courseProgress, lectureProgress, roundHalfToEven, type StageJob } from "../../src/domain/progress.ts";
+import { courseProgress, later, lectureProgress, roundHalfToEven, tallyLectures, tallyStatusGroups, type StageJob, type StageStatus } from "../../src/domain/progress.ts";
 
 const job = (job_type: string, status: StageJob["status"], created_at = "2024-01-01T00:00:00Z", updated_at: string | null = created_at): StageJob => ({
   job_type,
@@ -123,5 +123,47 @@ describe("courseProgress", () => {
     expect(courseProgress([lecture(all, "2024-01-01T00:00:00Z")]).overallStatus).toBe("completed");
     const many = Array.from({ length: 9 }, () => lecture([], "2024-01-01T00:00:00Z"));
     expect(courseProgress([...many, lecture([job("transcription", "queued")], "2024-01-01T00:00:00Z")]).overallStatus).toBe("in_progress");
+  });
+});
+
+describe("tallyStatusGroups", () => {
+  it("counts lectures grouped by their stage statuses exactly as tallyLectures counts them one by one", () => {
+    const states = ["not_started", "queued", "running", "completed", "failed"] as const;
+    const groups: { statuses: StageStatus[]; count: number }[] = [];
+    const lectures = [];
+    let count = 0;
+    for (const t of states)
+      for (const g of states)
+        for (const e of states) {
+          const statuses: StageStatus[] = [t, g, e];
+          count = (count % 4) + 1; // groups of 1 to 4 lectures
+          groups.push({ statuses, count });
+          const jobs = (["transcription", "generation", "export"] as const).flatMap((type, i) => (statuses[i] === "not_started" ? [] : [job(type, statuses[i] as StageJob["status"])]));
+          for (let i = 0; i < count; i++) lectures.push({ progress: lectureProgress(jobs), created_at: "2024-01-01T00:00:00Z", updated_at: null });
+        }
+    const expected = tallyLectures(lectures);
+    expect(tallyStatusGroups(groups, expected.latestActivityAt)).toEqual(expected);
+    expect(expected).toMatchObject({ lectureCount: lectures.length, failed: expect.any(Number) });
+    expect(expected.failed + expected.completed + expected.inProgress + expected.notStarted).toBe(lectures.length);
+  });
+});
+
+describe("later", () => {
+  it.each([
+    ["2026-11-26T02:38:20Z", "2026-11-26T02:38:20.5Z", "2026-11-26T02:38:20.5Z"],
+    ["2026-11-26T02:38:20.5Z", "2026-11-26T02:38:20Z", "2026-11-26T02:38:20.5Z"],
+    ["2026-11-26T02:38:20.000001Z", "2026-11-26T02:38:20.00001Z", "2026-11-26T02:38:20.00001Z"],
+    ["2026-11-26T02:38:19.999999Z", "2026-11-26T02:38:20Z", "2026-11-26T02:38:20Z"],
+    ["2025-12-31T23:59:59.9Z", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z"],
+    ["2026-11-26T02:38:20.500Z", "2026-11-26T02:38:20.5Z", "2026-11-26T02:38:20.5Z"],
+  ])("of %s and %s is %s (as instants)", (a, b, expected) => {
+    expect(later(a, b)).toBe(expected);
+    expect(later(b, a)).toBe(expected);
+  });
+
+  it("skips nulls", () => {
+    expect(later(null, "2026-11-26T02:38:20Z")).toBe("2026-11-26T02:38:20Z");
+    expect(later("2026-11-26T02:38:20Z", null)).toBe("2026-11-26T02:38:20Z");
+    expect(later(null, null)).toBeNull();
   });
 });

@@ -3,6 +3,7 @@ import { api, ok } from "../support/client.ts";
 import { call, callWith, json, TEST_OWNER, uid } from "../support/http.ts";
 import { execSql, sql } from "../support/jobs.ts";
 import { ingestOk, post } from "../support/lectures.ts";
+import { courseProgress } from "../../src/domain/progress.ts";
 
 const inline = { PLC_INLINE_JOBS: "1" };
 
@@ -134,33 +135,104 @@ describe("GET /courses/{id}/progress", () => {
     expect(again.status).toBe(304);
   });
 
-  it("the database's tally (include_lectures=false) agrees with the lecture-by-lecture rollup on every combination of stage states", async () => {
+  it("every lecture's entry, from the facts the database keeps, says what the lecture's own progress says, on every combination of stage states", async () => {
     const courseId = uid("course");
     const states = [null, "queued", "running", "completed", "failed"] as const;
     await execSql(sql`insert into courses (owner_id, id, title) values (${TEST_OWNER}, ${courseId}, 'Tally')`);
+    const addLecture = (lectureId: string, n: number) =>
+      execSql(sql`insert into lectures (owner_id, id, course_id, preset_id, title, status, created_at, updated_at)
+        values (${TEST_OWNER}, ${lectureId}, ${courseId}, 'exam-mode', 'L', 'uploaded', now() - make_interval(mins => ${n}), now() - make_interval(mins => ${n}))`);
+    const addJob = (id: string, lectureId: string, type: string, status: string, createdAt: string, updatedAt: string) =>
+      execSql(sql`insert into jobs (id, owner_id, lecture_id, job_type, status, created_at, updated_at)
+        values (${id}, ${TEST_OWNER}, ${lectureId}, ${type}, ${status}, ${createdAt}::timestamptz, ${updatedAt}::timestamptz)`);
     let n = 0;
     for (const t of states)
       for (const g of states)
         for (const e of states) {
           const lectureId = `${courseId}-${n++}`;
-          await execSql(sql`insert into lectures (owner_id, id, course_id, preset_id, title, status, created_at, updated_at)
-            values (${TEST_OWNER}, ${lectureId}, ${courseId}, 'exam-mode', 'L', 'uploaded', now() - make_interval(mins => ${n}), now() - make_interval(mins => ${n}))`);
+          await addLecture(lectureId, n);
           for (const [type, status] of [["transcription", t], ["generation", g], ["export", e]] as const) {
             if (!status) continue;
             // An older job of the stage that the newer one supersedes.
-            await execSql(sql`insert into jobs (id, owner_id, lecture_id, job_type, status, created_at, updated_at)
-              values (${`${lectureId}-${type}-old`}, ${TEST_OWNER}, ${lectureId}, ${type}, ${status === "failed" ? "completed" : "failed"}, now() - interval '2 days', now() - interval '2 days')`);
-            await execSql(sql`insert into jobs (id, owner_id, lecture_id, job_type, status, created_at, updated_at)
-              values (${`${lectureId}-${type}`}, ${TEST_OWNER}, ${lectureId}, ${type}, ${status}, now() - make_interval(secs => ${n}), now() - make_interval(secs => ${n % 7}))`);
+            await addJob(`${lectureId}-${type}-old`, lectureId, type, status === "failed" ? "completed" : "failed", "2026-01-01 00:00:00+00", "2026-01-01 00:00:00+00");
+            // Times with whole seconds, trailing zeros and full microseconds, which the two paths must write alike.
+            await addJob(`${lectureId}-${type}`, lectureId, type, status, `2026-02-03 04:05:${String(n % 60).padStart(2, "0")}+00`, `2026-02-03 05:06:07.${[1, 120, 123456][n % 3]}+01`);
           }
         }
-    const full = await json(await call(`/courses/${courseId}/progress`));
-    const tally = await json(await call(`/courses/${courseId}/progress?include_lectures=false`));
-    const { lectures, ...rollup } = full;
-    expect(lectures).toHaveLength(125);
-    expect(tally).toEqual(rollup);
-    expect(rollup).toMatchObject({ lectureCount: 125, overallStatus: "failed", failedLectureCount: 61, completedLectureCount: 1 });
+    // Chunked transcriptions: waiting in the queue for its chunks (running), partly and wholly done.
+    for (const [status, done, total] of [["queued", 2, 5], ["running", 5, 5], ["completed", 3, 3], ["failed", 0, 2]] as const) {
+      const lectureId = `${courseId}:chunked-${status}`; // ':' is escaped in the links
+      await addLecture(lectureId, n++);
+      await addJob(`${lectureId}-transcription`, lectureId, "transcription", status, "2026-03-01 10:00:00.5+00", "2026-03-01 10:00:09+00");
+      await execSql(sql`insert into transcription_chunks (job_id, owner_id, lecture_id, seq, recording, chunk_index, start_sec, end_sec, status, max_attempts)
+        select ${`${lectureId}-transcription`}, ${TEST_OWNER}, ${lectureId}, i, 0, i, i * 600, (i + 1) * 600,
+          case when i < ${done} then 'completed' else 'pending' end, 3
+        from generate_series(0, ${total - 1}) as i`);
+    }
+    // And lectures that never started.
+    for (let i = 0; i < 3; i++) await addLecture(`${courseId}-fresh-${i}`, n++);
 
+    const full = await json(await call(`/courses/${courseId}/progress`));
+    const { lectures, ...rollup } = full;
+    expect(lectures).toHaveLength(n);
+    const own = [];
+    for (const entry of lectures) {
+      const { stageStatuses, links, ...progress } = entry;
+      const res = await call(`/lectures/${encodeURIComponent(entry.lectureId)}/progress`);
+      const { links: lectureLinks, ...lectureProgress } = await json(res);
+      // The same members in the same order, written the same way.
+      expect(JSON.stringify(progress)).toBe(JSON.stringify(lectureProgress));
+      expect(stageStatuses).toEqual({
+        transcription: lectureProgress.stages.transcription.status,
+        generation: lectureProgress.stages.generation.status,
+        export: lectureProgress.stages.export.status,
+      });
+      expect(links).toEqual({ summary: lectureLinks.summary, progress: lectureLinks.progress, artifacts: lectureLinks.artifacts, jobs: lectureLinks.jobs });
+      const lecture = await json(await call(`/lectures/${encodeURIComponent(entry.lectureId)}`));
+      own.push({ progress: lectureProgress, created_at: lecture.created_at, updated_at: lecture.updated_at });
+    }
+    expect(lectures.find((l: any) => l.lectureId.endsWith(":chunked-queued")).stages.transcription).toMatchObject({
+      status: "running",
+      chunks: { done: 2, total: 5 },
+      message: "transcription: 2/5 chunks",
+    });
+    expect(lectures.find((l: any) => l.lectureId.endsWith(":chunked-queued")).links.jobs).toBe(`/lectures/${courseId}%3Achunked-queued/jobs`);
+    // The rollup is the domain's, over the lectures' own progress.
+    expect(rollup).toEqual({ courseId, ...courseProgress(own) });
+    expect(rollup).toMatchObject({ overallStatus: "failed", failedLectureCount: 62, completedLectureCount: 1, notStartedLectureCount: 4 });
+    const tally = await json(await call(`/courses/${courseId}/progress?include_lectures=false`));
+    expect(tally).toEqual(rollup);
+
+  });
+
+  it("a lecture's entry counts every chunk when its chunks finish at the same moment (each in its own transaction)", async () => {
+    const courseId = uid("course");
+    const lectureId = uid("lec");
+    const jobId = `${lectureId}-transcription`;
+    const chunks = 40;
+    await execSql(sql`insert into courses (owner_id, id, title) values (${TEST_OWNER}, ${courseId}, 'Race')`);
+    await execSql(sql`insert into lectures (owner_id, id, course_id, preset_id, title, status) values (${TEST_OWNER}, ${lectureId}, ${courseId}, 'exam-mode', 'L', 'uploaded')`);
+    await execSql(sql`insert into jobs (id, owner_id, lecture_id, job_type, status) values (${jobId}, ${TEST_OWNER}, ${lectureId}, 'transcription', 'queued')`);
+    await execSql(sql`insert into transcription_chunks (job_id, owner_id, lecture_id, seq, recording, chunk_index, start_sec, end_sec, status, max_attempts)
+      select ${jobId}, ${TEST_OWNER}, ${lectureId}, i, 0, i, i * 600, (i + 1) * 600, 'running', 3 from generate_series(0, ${chunks - 1}) as i`);
+    // On PostgreSQL these run on separate connections at once; each refresh must see the others' commits.
+    await Promise.all(
+      Array.from({ length: chunks }, (_, i) =>
+        execSql(sql`update transcription_chunks set status = 'completed' where job_id = ${jobId} and seq = ${i}`),
+      ),
+    );
+    const [entry] = (await json(await call(`/courses/${courseId}/progress`))).lectures;
+    expect(entry.stages.transcription).toMatchObject({ status: "running", chunks: { done: chunks, total: chunks } });
+    expect(entry.stages).toEqual((await json(await call(`/lectures/${lectureId}/progress`))).stages);
+
+    // Deleting the lecture takes its jobs, chunks and entry with it.
+    expect((await call(`/lectures/${lectureId}`, { method: "DELETE" })).status).toBe(204);
+    expect(await json(await call(`/courses/${courseId}/progress`))).toMatchObject({ lectureCount: 0, lectures: [] });
+    const { rows } = (await execSql(sql`select count(*)::int as n from lecture_progress where owner_id = ${TEST_OWNER} and lecture_id = ${lectureId}`)) as unknown as { rows: { n: number }[] };
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it("reads an empty course and an unknown one", async () => {
     // And for a course with no lectures at all.
     const empty = uid("course");
     await execSql(sql`insert into courses (owner_id, id, title) values (${TEST_OWNER}, ${empty}, 'Empty')`);

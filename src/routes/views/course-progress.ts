@@ -1,11 +1,11 @@
 /**
- * The read model behind GET /courses/{id}/progress: one database round trip either way. Without
- * its lectures the database tallies the course in one small row; with them, every lecture's
- * progress is worked out here by the domain's rules.
+ * The read model behind GET /courses/{id}/progress (and a course stream's snapshot): one database
+ * round trip either way. Without its lectures, the database says how many lectures share each
+ * combination of stage statuses; with them, it hands over every lecture's stages' newest jobs.
+ * The progress itself is worked out here by the domain's rules.
  */
-import { getCourseTally } from "../../db/course-rollup.ts";
-import { getCourseProgressData } from "../../db/courses.ts";
-import { courseProgress, courseRollup, lectureProgress, type StageJob } from "../../domain/progress.ts";
+import { readCourseLectureFacts, readCourseStatusGroups } from "../../db/course-progress.ts";
+import { courseProgress, courseRollup, lectureProgress, tallyStatusGroups } from "../../domain/progress.ts";
 import { lectureLinks } from "../../lib/links.ts";
 import { toRfc3339 } from "../../lib/time.ts";
 import type { Services } from "../../services.ts";
@@ -14,22 +14,15 @@ import { stageJobOut } from "../representations.ts";
 /** Null when the course does not exist. */
 export async function courseProgressView(services: Services, owner: string, courseId: string, includeLectures: boolean) {
   if (!includeLectures) {
-    const { exists, tally } = await getCourseTally(services.db, owner, courseId);
-    if (!exists) return null;
-    return { courseId, ...courseRollup({ ...tally, latestActivityAt: toRfc3339(tally.latestActivityAt) }) };
+    const facts = await readCourseStatusGroups(services.db, owner, courseId);
+    if (!facts) return null;
+    return { courseId, ...courseRollup(tallyStatusGroups(facts.groups, toRfc3339(facts.latestActivityAt))) };
   }
-  const data = await getCourseProgressData(services.db, owner, courseId);
-  if (!data.exists) return null;
-
-  const jobsByLecture = new Map<string, StageJob[]>();
-  for (const job of data.latestJobs) {
-    const list = jobsByLecture.get(job.lecture_id) ?? [];
-    list.push(stageJobOut(job));
-    jobsByLecture.set(job.lecture_id, list);
-  }
-  const lectures = data.lectures.map((lecture) => ({
+  const facts = await readCourseLectureFacts(services.db, owner, courseId);
+  if (!facts) return null;
+  const lectures = facts.map((lecture) => ({
     lecture,
-    progress: lectureProgress(jobsByLecture.get(lecture.id) ?? []),
+    progress: lectureProgress(lecture.latestJobs.map(stageJobOut)),
     created_at: toRfc3339(lecture.created_at),
     updated_at: toRfc3339(lecture.updated_at),
   }));
