@@ -66,12 +66,19 @@ export interface ProvidersReport {
   gateway: string | null;
 }
 
+/** Whether webhooks can be registered and delivered here, and what a deployment must not keep. */
+export interface WebhooksReport {
+  available: boolean;
+  warning?: string;
+}
+
 export interface Readiness {
   status: "ok" | "degraded";
   time: string;
   checks: { database: Check; queue: Check; storage: Check };
   auth?: AuthReport;
   providers?: ProvidersReport;
+  webhooks?: WebhooksReport;
 }
 
 function providersReport(config: Config): ProvidersReport {
@@ -81,6 +88,17 @@ function providersReport(config: Config): ProvidersReport {
     generation: { provider: generation.provider, model: generation.provider === "offline" ? null : generation.model },
     gateway: gateway?.id ?? null,
   };
+}
+
+function webhooksReport(config: Config): WebhooksReport {
+  const { secretKey, allowLocal } = config.webhooks;
+  if (!secretKey) return { available: false, warning: "WEBHOOK_SECRET_KEY is not set: POST /webhooks is refused and nothing is delivered." };
+  if (allowLocal)
+    return {
+      available: true,
+      warning: "PLC_WEBHOOKS_ALLOW_LOCAL is set: http and loopback URLs are accepted and, without WEBHOOK_SECRET_KEY, secrets are sealed with a public key. Never deploy like this.",
+    };
+  return { available: true };
 }
 
 function authReport(config: Config): AuthReport {
@@ -104,5 +122,5 @@ export async function checkReadiness(env: object): Promise<Readiness> {
       })()
     : configChecks(loaded.issues);
   const degraded = Object.values(checks).some((check) => check.status === "error");
-  return { status: degraded ? "degraded" : "ok", time: nowRfc3339(), checks, ...(loaded.ok ? { auth: authReport(loaded.config), providers: providersReport(loaded.config) } : {}) };
+  return { status: degraded ? "degraded" : "ok", time: nowRfc3339(), checks, ...(loaded.ok ? { auth: authReport(loaded.config), providers: providersReport(loaded.config), webhooks: webhooksReport(loaded.config) } : {}) };
 }

@@ -34,6 +34,10 @@ const ReadinessSchema = z
         description:
           "The AI providers in use: `upload-only` transcribes transcript uploads only, `offline` is the built-in generator; `gateway` is the AI Gateway id.",
       }),
+    webhooks: z
+      .object({ available: z.boolean(), warning: z.string().optional() })
+      .optional()
+      .openapi({ description: "Whether webhooks can be registered and delivered (WEBHOOK_SECRET_KEY is set), with a warning for settings a deployment must not keep." }),
   })
   .openapi("Readiness");
 

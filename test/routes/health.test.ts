@@ -29,6 +29,17 @@ describe("GET /health/ready", () => {
     expect(open.status).toBe("ok");
   });
 
+  it("says whether webhooks are available, and warns about local-only webhook settings", async () => {
+    // The tests' own settings: a key, and local targets allowed.
+    expect((await json(await call("/health/ready"))).webhooks).toEqual({ available: true, warning: expect.stringMatching(/PLC_WEBHOOKS_ALLOW_LOCAL/) });
+    const deployed = await json(await callWith({ PLC_WEBHOOKS_ALLOW_LOCAL: "0" }, "/health/ready"));
+    expect(deployed.webhooks).toEqual({ available: true });
+    const keyless = await callWith({ PLC_WEBHOOKS_ALLOW_LOCAL: "0", WEBHOOK_SECRET_KEY: "" }, "/health/ready");
+    // Webhooks are optional: the deployment is still ready, and says why they are off.
+    expect(keyless.status).toBe(200);
+    expect((await json(keyless)).webhooks).toEqual({ available: false, warning: expect.stringMatching(/WEBHOOK_SECRET_KEY is not set/) });
+  });
+
   it("skips the queue in inline mode", async () => {
     const res = await callWith({ PLC_INLINE_JOBS: "Yes" }, "/health/ready");
     expect(res.status).toBe(200);
