@@ -114,3 +114,22 @@ describe("a database outage in the middle of a pipeline", () => {
     expect(await jobRow(job.id)).toMatchObject({ status: "completed", attempt: 2 });
   });
 });
+
+describe("reads while the database is away", () => {
+  it.each(["hang", "refuse"] as const)("%s: 503 database_unavailable with Retry-After, for a single statement and for a batch alike", async (mode) => {
+    const lectureId = uid("lec");
+    const courseId = uid("course");
+    await ingestOk({ courseId, lectureId });
+    await setFault({ mode });
+    try {
+      for (const path of [`/lectures/${lectureId}`, `/lectures/${lectureId}/progress`, `/lectures/${lectureId}/summary`, `/courses/${courseId}/progress`]) {
+        const res = await call(path);
+        expect(res.status, path).toBe(503);
+        expect(res.headers.get("retry-after")).toBe("5");
+        expect(await json(res)).toMatchObject({ code: "database_unavailable", status: 503 });
+      }
+    } finally {
+      await setFault({ mode: "pass" });
+    }
+  });
+});
