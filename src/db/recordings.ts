@@ -2,11 +2,11 @@
  * A lecture's recordings: its own audio (recording 1, on the lecture row) and the parts appended
  * later (lecture_recordings, 2, 3, ...). Reads are one round trip; appending is one batch.
  */
-import { and, asc, sql } from "drizzle-orm";
+import { and, asc, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "./client.ts";
 import { lectureIs, lockLecture, ofLecture, type LectureKey } from "./owner.ts";
 import { jobs, lectureRecordings, lectures } from "./schema.ts";
-import { forgetUploadStatement, type UploadRef } from "./uploads.ts";
 
 export type RecordingRow = typeof lectureRecordings.$inferSelect;
 
@@ -33,10 +33,16 @@ export type AppendOutcome =
 /**
  * Appends a recording after the lecture's others, unless the lecture is gone, has no audio of its
  * own (expired, or never had one), or a transcription is queued or running (its plan would miss
- * the new part). Serialised with ingest and deletion on the lecture lock. `upload` names the
- * multipart upload of the stored object, whose row goes with this write.
+ * the new part). Serialised with ingest and deletion on the lecture lock. `alongside` gives
+ * statements for the same transaction, told by `appended` whether the recording was appended (the
+ * stored object's upload bookkeeping, which must go with it).
  */
-export async function appendRecording(db: Db, key: LectureKey, r: NewRecording, upload?: UploadRef): Promise<AppendOutcome> {
+export async function appendRecording(
+  db: Db,
+  key: LectureKey,
+  r: NewRecording,
+  alongside: (appended: SQL) => BatchItem<"pg">[] = () => [],
+): Promise<AppendOutcome> {
   const activeTranscription = sql`exists (select 1 from ${jobs} where ${ofLecture(jobs, key)} and ${jobs.job_type} = 'transcription' and ${jobs.status} in ('queued', 'running'))`;
   const allowed = sql`exists (select 1 from ${lectures} where ${lectureIs(key)} and ${lectures.audio_path} is not null) and not ${activeTranscription}`;
   const insert = db.execute(sql`
@@ -53,7 +59,7 @@ export async function appendRecording(db: Db, key: LectureKey, r: NewRecording, 
       exists (select 1 from ${lectures} where ${lectureIs(key)} and ${lectures.audio_path} is not null) as audio,
       ${activeTranscription} as active`),
     insert,
-    ...(upload ? [forgetUploadStatement(db, upload, sql`exists (select 1 from ${lectureRecordings} where ${ofLecture(lectureRecordings, key)} and ${lectureRecordings.audio_path} = ${r.audioPath})`)] : []),
+    ...alongside(sql`exists (select 1 from ${lectureRecordings} where ${ofLecture(lectureRecordings, key)} and ${lectureRecordings.audio_path} = ${r.audioPath})`),
   ];
   const results = (await db.batch(statements as unknown as Parameters<Db["batch"]>[0])) as unknown as { rows: Record<string, unknown>[] }[];
   const [row] = results[2]!.rows as { position: number; created_at: string }[];

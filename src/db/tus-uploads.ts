@@ -166,6 +166,22 @@ export async function forgetTusUploads(db: Db, refs: TusUploadRef[]): Promise<vo
  * Unfinished uploads (in flight, or expired and not yet swept): what keeps the cron sweeping. A
  * finished upload's row only waits to be dropped; it need not keep the database awake.
  */
+/** Live uploads whose every byte is stored but which are not recorded yet (an append that had to wait). */
+export async function stalledTusUploads(db: Db, limit: number): Promise<TusUploadRow[]> {
+  return db
+    .select()
+    .from(tusUploads)
+    .where(
+      and(
+        isNull(tusUploads.completed_at),
+        sql`${tusUploads.upload_offset} = ${tusUploads.upload_length}`,
+        sql`${tusUploads.expires_at} > now()`,
+        sql`(${tusUploads.locked_until} is null or ${tusUploads.locked_until} < now())`,
+      ),
+    )
+    .limit(limit);
+}
+
 export async function countUnfinishedTusUploads(db: Db): Promise<number> {
   const [row] = await db.select({ n: count() }).from(tusUploads).where(isNull(tusUploads.completed_at));
   return row?.n ?? 0;

@@ -7,7 +7,7 @@
 import { getLecture } from "../db/lectures.ts";
 import type { LectureKey } from "../db/owner.ts";
 import { appendRecording, type NewRecording } from "../db/recordings.ts";
-import type { UploadRef } from "../db/uploads.ts";
+import { forgetUploadStatement } from "../db/uploads.ts";
 import { transcriptKindOf } from "../domain/transcripts/parse.ts";
 import { ApiError, validationFailed } from "../lib/problem.ts";
 import type { Services } from "../services.ts";
@@ -16,23 +16,39 @@ import { receiveForm } from "./ingest.ts";
 export interface AppendedRecording {
   position: number;
   createdAt: string;
+  courseId: string;
 }
 
 const notAudio = () =>
   validationFailed([{ loc: ["body", "audio"], msg: "A recording must be audio; transcripts (.txt, .vtt, .srt, .json) cannot be appended", type: "value_error" }]);
 
 /**
- * Appends an object already in storage as the lecture's next recording: for the multipart route
- * below and for a completed resumable upload. `upload` is its multipart upload, whose row is
- * removed with the write. Refusals are API errors; the caller still owns (and deletes) the object.
+ * Whether a recording may be appended to the lecture at all (it exists and was uploaded as audio,
+ * and the recording is audio too); the lecture when it may. Refusals are API errors.
  */
-export async function appendStoredRecording(services: Services, key: LectureKey, recording: NewRecording, upload?: UploadRef): Promise<AppendedRecording> {
+export async function assertAppendable(services: Services, key: LectureKey, recording: { originalFilename: string | null; contentType: string | null }) {
   if (transcriptKindOf(recording.originalFilename ?? "", recording.contentType ?? undefined)) throw notAudio();
   const lecture = await getLecture(services.db, key);
   if (!lecture) throw new ApiError("lecture_not_found");
   if (transcriptKindOf(lecture.original_filename ?? lecture.audio_path ?? "", lecture.content_type ?? undefined)) throw new ApiError("lecture_is_transcript");
-  const outcome = await appendRecording(services.db, key, recording, upload);
-  if (outcome.appended) return { position: outcome.position, createdAt: outcome.createdAt };
+  return lecture;
+}
+
+/**
+ * Appends an object already in storage as the lecture's next recording: for the multipart route
+ * below and for a completed resumable upload. `alongside` gives the statements that record the
+ * upload as done, in the same transaction (see appendRecording). Refusals are API errors; the
+ * caller still owns (and deletes, or keeps for a retry) the object.
+ */
+export async function appendStoredRecording(
+  services: Services,
+  key: LectureKey,
+  recording: NewRecording,
+  alongside?: Parameters<typeof appendRecording>[3],
+): Promise<AppendedRecording> {
+  const lecture = await assertAppendable(services, key, recording);
+  const outcome = await appendRecording(services.db, key, recording, alongside);
+  if (outcome.appended) return { position: outcome.position, createdAt: outcome.createdAt, courseId: lecture.course_id };
   switch (outcome.reason) {
     case "lecture_not_found":
       throw new ApiError("lecture_not_found");
@@ -66,8 +82,11 @@ export async function appendRecordingUpload(services: Services, key: LectureKey,
         sizeBytes: stored.size,
         checksumSha256: stored.sha256,
       };
-      const appended = await appendStoredRecording(services, key, recording, form.multipart);
-      return { ...recording, ...appended };
+      const upload = form.multipart;
+      const { position, createdAt } = await appendStoredRecording(services, key, recording, (appended) =>
+        upload ? [forgetUploadStatement(services.db, upload, appended)] : [],
+      );
+      return { ...recording, position, createdAt };
     } catch (error) {
       await form.discard();
       throw error;

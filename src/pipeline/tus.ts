@@ -11,7 +11,8 @@
  * bytes of a part whose upload to storage failed are not kept). With Upload-Checksum nothing is
  * committed before the whole body is verified. The recording's SHA-256 is computed as the bytes
  * arrive and its state kept with the offset, so the end needs no read-back. The last byte records
- * the lecture exactly as POST /lectures/ingest does (recordLectureAudio).
+ * the lecture exactly as POST /lectures/ingest does (recordLectureAudio), or, with `append_to`,
+ * appends it to a lecture as POST /lectures/{id}/recordings does (appendStoredRecording).
  */
 import { isTruthy } from "../config.ts";
 import { getLecture } from "../db/lectures.ts";
@@ -26,6 +27,7 @@ import {
   forgetTusUploads,
   getTusUpload,
   releaseTusUpload,
+  stalledTusUploads,
   terminateTusUpload,
   type TusUploadRef,
   type TusUploadRow,
@@ -37,7 +39,9 @@ import { ApiError, validationFailed } from "../lib/problem.ts";
 import { Sha256 } from "../lib/sha256.ts";
 import { toRfc3339 } from "../lib/time.ts";
 import type { Services } from "../services.ts";
-import { extensionOf, lectureInOtherCourse, recordLectureAudio, type IngestResult } from "./ingest.ts";
+import { extensionOf, lectureInOtherCourse, recordLectureAudio } from "./ingest.ts";
+import { appendStoredRecording, assertAppendable } from "./recordings.ts";
+import { ID_PATTERN, ID_RULE } from "../lib/params.ts";
 import { publishEvent } from "../push/index.ts";
 import { parseIngestFields, type IngestFields } from "./ingest-form.ts";
 import { objectKeys } from "./keys.ts";
@@ -98,34 +102,49 @@ export function encodeUploadMetadata(metadata: Record<string, string>): string {
     .join(",");
 }
 
-interface UploadIntent {
-  form: IngestFields;
+/** A new lecture (or a lecture's recording replaced), or a recording appended to a lecture. */
+type UploadIntent = {
   filename: string | null;
   contentType: string | null;
   autostart: boolean;
-}
+} & ({ kind: "lecture"; form: IngestFields } | { kind: "recording"; lectureId: string });
 
 /**
  * The lecture an upload is for, checked with the ingest form's rules and detail strings: 422 for
  * invalid fields, then 400 for an unknown preset. `filename`/`filetype` are tus-js-client's and
- * Uppy's names for the file (`name`/`type` are accepted too).
+ * Uppy's names for the file (`name`/`type` are accepted too). `append_to` names a lecture the
+ * upload becomes the next recording of (as POST /lectures/{id}/recordings), instead of the fields.
  */
 function readIntent(metadata: Record<string, string>): UploadIntent {
-  const fields: Record<string, string> = {};
-  for (const name of LECTURE_FIELDS) if (Object.hasOwn(metadata, name)) fields[name] = metadata[name]!;
   const filename = metadata.filename ?? metadata.name ?? null;
-  const { fields: form, issues } = parseIngestFields(fields, { seen: true, filename });
-  if (!form) throw validationFailed(issues);
-  if (!isPresetId(form.preset_id)) throw new ApiError("invalid_preset");
   const type = (metadata.filetype ?? metadata.type ?? "").trim();
   const contentType = /^[\w.+-]+\/[\w.+-]+$/.test(type) && type !== "application/octet-stream" ? type : null;
   const autostart = Object.hasOwn(metadata, "autostart") && (metadata.autostart === "" || isTruthy(metadata.autostart));
-  return { form, filename, contentType, autostart };
+  const file = { filename, contentType, autostart };
+  if (Object.hasOwn(metadata, "append_to")) {
+    const lectureId = metadata.append_to!.trim();
+    const issues = [
+      ...(ID_PATTERN.test(lectureId) ? [] : [{ loc: ["body", "append_to"], msg: `String should be ${ID_RULE}`, type: "string_pattern_mismatch" }]),
+      ...LECTURE_FIELDS.filter((name) => Object.hasOwn(metadata, name)).map((name) => ({
+        loc: ["body", name],
+        msg: "Not allowed with append_to: the recording joins that lecture as it is",
+        type: "extra_forbidden",
+      })),
+    ];
+    if (issues.length) throw validationFailed(issues);
+    return { ...file, kind: "recording", lectureId };
+  }
+  const fields: Record<string, string> = {};
+  for (const name of LECTURE_FIELDS) if (Object.hasOwn(metadata, name)) fields[name] = metadata[name]!;
+  const { fields: form, issues } = parseIngestFields(fields, { seen: true, filename });
+  if (!form) throw validationFailed(issues);
+  if (!isPresetId(form.preset_id)) throw new ApiError("invalid_preset");
+  return { ...file, kind: "lecture", form };
 }
 
 /** What the row keeps: the metadata as sent, less anything that is not ours. */
 function storedMetadata(metadata: Record<string, string>): Record<string, string> {
-  const keep = new Set<string>([...LECTURE_FIELDS, "filename", "name", "filetype", "type", "autostart"]);
+  const keep = new Set<string>([...LECTURE_FIELDS, "append_to", "filename", "name", "filetype", "type", "autostart"]);
   return Object.fromEntries(Object.entries(metadata).filter(([key]) => keep.has(key)));
 }
 
@@ -151,8 +170,12 @@ export async function createUpload(services: Services, owner: string, request: C
   const intent = readIntent(metadata);
   if (length === 0) throw validationFailed([{ loc: ["body", "audio"], msg: "File is empty", type: "value_error" }]);
   // Told now rather than after the last byte (the lecture write checks again).
-  const existing = await getLecture(db, { owner, lectureId: intent.form.lecture_id });
-  if (existing && existing.course_id !== intent.form.course_id) throw lectureInOtherCourse(intent.form, existing.course_id);
+  if (intent.kind === "recording") {
+    await assertAppendable(services, { owner, lectureId: intent.lectureId }, { originalFilename: intent.filename, contentType: intent.contentType });
+  } else {
+    const existing = await getLecture(db, { owner, lectureId: intent.form.lecture_id });
+    if (existing && existing.course_id !== intent.form.course_id) throw lectureInOtherCourse(intent.form, existing.course_id);
+  }
   const row = await createTusUpload(db, {
     owner,
     id: crypto.randomUUID().replaceAll("-", ""),
@@ -202,7 +225,7 @@ export interface PatchResult {
   row: TusUploadRow;
   offset: number;
   /** Set when this request finished the upload. */
-  lecture?: IngestResult;
+  lecture?: FinishedUpload;
 }
 
 /**
@@ -425,31 +448,55 @@ async function loadTail(services: Services, key: string, part: Uint8Array): Prom
   return readInto(object.body, part);
 }
 
+/** What the last byte made of an upload. */
+export interface FinishedUpload {
+  lectureId: string;
+  courseId: string;
+  /** An appended recording's place among the lecture's recordings (its own audio is 1). */
+  recordingPosition?: number;
+}
+
 /**
- * The whole recording is stored: record it as the lecture's audio, with the upload marked finished
- * in the same transaction, and start the stages when asked to. The caller holds the claim.
+ * The whole recording is stored: record it as the lecture's audio (or append it as the lecture's
+ * next recording), with the upload marked finished in the same transaction, and start the stages
+ * when asked to. The caller holds the claim. A refused append leaves the upload unfinished, so a
+ * later HEAD or empty PATCH tries again (e.g. once a running transcription is over).
  */
-async function finish(services: Services, row: TusUploadRow): Promise<IngestResult> {
+async function finish(services: Services, row: TusUploadRow): Promise<FinishedUpload> {
   const { storage, db } = services;
   const ref = { owner: row.owner_id, id: row.id };
   const intent = readIntent(row.metadata);
   const sha256 = Sha256.resume(row.sha256_state).hex();
-  let result: IngestResult;
-  try {
-    result = await recordLectureAudio(
-      services,
-      row.owner_id,
-      intent.form,
-      { key: row.key, size: row.upload_length, sha256, filename: intent.filename, contentType: intent.contentType },
-      (proceed) => [completeTusUploadStatement(db, ref, intent.form.lecture_id, proceed)],
-    );
-  } catch (error) {
-    if (error instanceof ApiError && error.code === "lecture_in_other_course") {
-      // Nothing was recorded: the object is nobody's, and the upload cannot be finished.
-      await storage.delete(row.key).catch(() => {});
-      await forgetTusUpload(db, ref).catch(() => {});
+  let result: FinishedUpload;
+  if (intent.kind === "recording") {
+    const key = { owner: row.owner_id, lectureId: intent.lectureId };
+    const recording = {
+      audioPath: storage.uri(row.key),
+      originalFilename: intent.filename,
+      contentType: intent.contentType,
+      sizeBytes: row.upload_length,
+      checksumSha256: sha256,
+    };
+    const appended = await appendStoredRecording(services, key, recording, (done) => [completeTusUploadStatement(db, ref, intent.lectureId, done)]);
+    result = { lectureId: intent.lectureId, courseId: appended.courseId, recordingPosition: appended.position };
+  } else {
+    try {
+      const recorded = await recordLectureAudio(
+        services,
+        row.owner_id,
+        intent.form,
+        { key: row.key, size: row.upload_length, sha256, filename: intent.filename, contentType: intent.contentType },
+        (proceed) => [completeTusUploadStatement(db, ref, intent.form.lecture_id, proceed)],
+      );
+      result = { lectureId: recorded.lectureId, courseId: intent.form.course_id };
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "lecture_in_other_course") {
+        // Nothing was recorded: the object is nobody's, and the upload cannot be finished.
+        await storage.delete(row.key).catch(() => {});
+        await forgetTusUpload(db, ref).catch(() => {});
+      }
+      throw error;
     }
-    throw error;
   }
   await announceUpload(services, row, result, sha256);
   if (intent.autostart) await autostart(services, { owner: row.owner_id, lectureId: result.lectureId });
@@ -457,9 +504,9 @@ async function finish(services: Services, row: TusUploadRow): Promise<IngestResu
 }
 
 /** `upload.completed` for the owner's webhooks; one per upload (a fixed event id). Never throws. */
-async function announceUpload(services: Services, row: TusUploadRow, result: IngestResult, sha256: string) {
-  const intent = readIntent(row.metadata);
-  const data = { uploadId: row.id, lectureId: result.lectureId, courseId: intent.form.course_id, size: row.upload_length, sha256, filename: intent.filename };
+async function announceUpload(services: Services, row: TusUploadRow, result: FinishedUpload, sha256: string) {
+  const { filename } = readIntent(row.metadata);
+  const data = { uploadId: row.id, lectureId: result.lectureId, courseId: result.courseId, size: row.upload_length, sha256, filename };
   await publishEvent(services, row.owner_id, "upload.completed", data, `msg_upload_${row.id}`).catch((error) => {
     console.error(JSON.stringify({ level: "warn", msg: "upload.completed not raised", uploadId: row.id, error: String((error as Error)?.message ?? error) }));
   });
@@ -478,8 +525,10 @@ async function autostart(services: Services, key: { owner: string; lectureId: st
 }
 
 /**
- * HEAD on an upload whose last byte arrived but whose lecture was not recorded (that request
- * failed afterwards): records it now, so a client that resumes and sees the full offset is done.
+ * An upload whose last byte arrived but which was not recorded (that request failed afterwards, or
+ * an append had to wait for a transcription): records it now. HEAD calls this, so a client that
+ * resumes and sees the full offset is done, and so does the cron sweep. A refusal (an API error)
+ * leaves the upload as it was, to be tried again, and HEAD still answers with its offset.
  */
 export async function finishIfStalled(services: Services, row: TusUploadRow): Promise<TusUploadRow> {
   if (row.completed_at || row.upload_offset !== row.upload_length) return row;
@@ -491,7 +540,9 @@ export async function finishIfStalled(services: Services, row: TusUploadRow): Pr
     return { ...claimed, completed_at: new Date().toISOString(), lecture_id: lecture.lectureId };
   } catch (error) {
     await releaseTusUpload(services.db, { owner: row.owner_id, id: row.id }, token).catch(() => {});
-    throw error;
+    if (!(error instanceof ApiError)) throw error;
+    console.log(JSON.stringify({ level: "warn", msg: "upload not recorded yet", uploadId: row.id, code: error.code }));
+    return row;
   }
 }
 
@@ -530,7 +581,9 @@ export interface TusSweepResult {
   /** Expired uploads removed: multipart upload aborted, tail and row deleted. */
   expired: number;
   failed: number;
-  /** Unfinished uploads left (in flight, or expired and not removed yet). */
+  /** Uploads whose bytes were all stored and which were recorded now (an append that had waited). */
+  finished: number;
+  /** Unfinished uploads left (in flight, waiting to be recorded, or expired and not removed yet). */
   open: number;
 }
 
@@ -554,8 +607,13 @@ export async function sweepExpiredUploads(services: Services): Promise<TusSweepR
       );
     }
     await forgetTusUploads(services.db, done);
-    if (done.length || failed) console.log(JSON.stringify({ msg: "tus upload sweep", expired: done.length, failed }));
-    return { expired: done.length, failed, open: await countUnfinishedTusUploads(services.db) };
+    // Appends refused at the last byte (the lecture was being transcribed) are tried again here.
+    let finished = 0;
+    for (const row of await stalledTusUploads(services.db, SWEEP_LIMIT)) {
+      if ((await finishIfStalled(services, row)).completed_at) finished++;
+    }
+    if (done.length || failed || finished) console.log(JSON.stringify({ msg: "tus upload sweep", expired: done.length, failed, finished }));
+    return { expired: done.length, failed, finished, open: await countUnfinishedTusUploads(services.db) };
   } catch (error) {
     console.error(JSON.stringify({ level: "error", msg: "tus upload sweep failed", error: services.stages.classify(error).message }));
     return undefined;

@@ -124,13 +124,18 @@ function patchHeaders(result: PatchResult): Record<string, string> {
 const optionalHeader = (description: string, example?: string) => z.string().optional().openapi({ description, example });
 const tusResumable = z.literal(TUS_VERSION).openapi({ description: "The protocol version: required on every tus request but OPTIONS." });
 
-const UploadMetadataDoc = IngestFieldsSchema.extend({
+const UploadMetadataDoc = IngestFieldsSchema.partial().extend({
   filename: z.string().optional().openapi({ description: "The file's name (its extension names the stored object's)." }),
   filetype: z.string().optional().openapi({ description: "The file's media type, e.g. audio/mp4." }),
   autostart: z.string().optional().openapi({ description: "A flag (no value, or 1/true/yes/on): queue transcription, generation and export when the upload finishes." }),
+  append_to: z.string().optional().openapi({
+    description:
+      "A lecture id instead of the lecture fields: the upload becomes that lecture's next recording, as with POST /lectures/{id}/recordings (checked when the upload is created; refused while the lecture is being transcribed, in which case a later HEAD or empty PATCH finishes it).",
+    example: "lec-001",
+  }),
 }).openapi("UploadMetadata", {
   description:
-    "What Upload-Metadata carries, each value base64-encoded (`key base64value` pairs, comma-separated). The lecture fields are those of POST /lectures/ingest, checked with the same rules and messages before anything is stored.",
+    "What Upload-Metadata carries, each value base64-encoded (`key base64value` pairs, comma-separated). The lecture fields are those of POST /lectures/ingest, checked with the same rules and messages before anything is stored: required as there, unless `append_to` is given, which excludes them.",
 });
 
 const UploadSchema = z
@@ -140,7 +145,7 @@ const UploadSchema = z
     length: z.number().int().openapi({ description: "The upload's size (Upload-Length)." }),
     completed: z.boolean(),
     expiresAt: z.string().nullable().openapi({ description: "When an unfinished upload is dropped (null once finished)." }),
-    lectureId: z.string().nullable().openapi({ description: "The lecture the finished upload was recorded as." }),
+    lectureId: z.string().nullable().openapi({ description: "The lecture the finished upload was recorded as (or appended to)." }),
     metadata: z.record(z.string(), z.string()),
   })
   .openapi("Upload");
@@ -206,7 +211,7 @@ router.openAPIRegistry.registerPath({
   tags,
   summary: "tus creation (with optional first chunk)",
   description:
-    "Creates an upload of Upload-Length bytes (at most PLC_MAX_RECORDING_MB) for the lecture Upload-Metadata describes; the answer's Location is the upload's URL. With `Content-Type: application/offset+octet-stream` the body is the upload's first bytes (creation-with-upload). When the last byte arrives the lecture is created or re-ingested exactly as by POST /lectures/ingest.",
+    "Creates an upload of Upload-Length bytes (at most PLC_MAX_RECORDING_MB) for the lecture Upload-Metadata describes; the answer's Location is the upload's URL. With `Content-Type: application/offset+octet-stream` the body is the upload's first bytes (creation-with-upload). When the last byte arrives the lecture is created or re-ingested exactly as by POST /lectures/ingest, or, with `append_to`, the recording is appended to that lecture.",
   request: {
     headers: z.object({
       "tus-resumable": tusResumable,

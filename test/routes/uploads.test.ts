@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sweepExpiredUploads } from "../../src/pipeline/tus.ts";
 import { call, callWith, json, TEST_PREFIX, uid } from "../support/http.ts";
-import { execSql, sql, testServices } from "../support/jobs.ts";
+import { execSql, queuedJob, sql, testServices } from "../support/jobs.ts";
 import { ingest } from "../support/lectures.ts";
 import { receiver, registerWebhook, waitForReceived } from "../support/webhooks.ts";
 import { Webhook } from "standardwebhooks";
@@ -327,6 +327,67 @@ describe("tus uploads (r2)", () => {
     expect(res.headers.get("Pegasus-Lecture-Id")).toBe(meta.lecture_id);
     const jobs = await json(await call(`/lectures/${meta.lecture_id}/jobs`));
     expect(jobs.jobs.map((j: { jobType: string }) => j.jobType).sort()).toEqual(["export", "generation", "transcription"]);
+  });
+
+  it("append_to: the finished upload becomes the lecture's next recording, recorded with the upload's completion", async () => {
+    const meta = lectureMetadata();
+    const own = testBytes(300 * 1024, 7);
+    await createOk(own.byteLength, meta, { body: own });
+    const part = testBytes(6 * MiB, 8);
+    const { path } = await createOk(part.byteLength, { append_to: meta.lecture_id, filename: "part-2.m4a", filetype: "audio/mp4" });
+    expect((await patch(path, 0, part.slice(0, 2 * MiB))).headers.get("Pegasus-Lecture-Id")).toBeNull();
+    const done = await patch(path, 2 * MiB, part.slice(2 * MiB));
+    expect(done.status).toBe(204);
+    expect(done.headers.get("Pegasus-Lecture-Id")).toBe(meta.lecture_id);
+    expect((await head(path)).headers.get("Pegasus-Lecture-Id")).toBe(meta.lecture_id);
+
+    const { recordings } = await json(await call(`/lectures/${meta.lecture_id}/recordings`));
+    expect(recordings.map((r: { position: number }) => r.position)).toEqual([1, 2]);
+    expect(recordings[0]).toMatchObject({ original_filename: "lecture.m4a", size_bytes: own.byteLength, checksum_sha256: await sha256Hex(own) });
+    expect(recordings[1]).toMatchObject({ original_filename: "part-2.m4a", content_type: "audio/mp4", size_bytes: part.byteLength, checksum_sha256: await sha256Hex(part) });
+    expect((await storedObject((await uploadRow(idOf(path)))!.key))!.sha256).toBe(await sha256Hex(part));
+    // The lecture itself is as it was: its own recording, its course.
+    expect(await json(await call(`/lectures/${meta.lecture_id}`))).toMatchObject({ course_id: meta.course_id, checksum_sha256: await sha256Hex(own) });
+  });
+
+  it("append_to is checked when the upload is created; a transcription running at the last byte leaves it to be finished later", async () => {
+    const problem = async (res: Response) => ({ status: res.status, ...(await json(res)) });
+    const meta = lectureMetadata();
+    await createOk(1024, meta, { body: testBytes(1024, 9) });
+    const transcript = lectureMetadata({ filename: "talk.vtt", filetype: "text/vtt" });
+    const vtt = new TextEncoder().encode("WEBVTT\n\n00:00.000 --> 00:05.000\nMembranes.\n");
+    await createOk(vtt.byteLength, transcript, { body: vtt });
+
+    expect(await problem(await create(10, { append_to: uid("missing"), filename: "x.mp3" }))).toMatchObject({ status: 404, code: "lecture_not_found" });
+    expect(await problem(await create(10, { append_to: transcript.lecture_id, filename: "x.mp3" }))).toMatchObject({ status: 409, code: "lecture_is_transcript" });
+    expect(await problem(await create(10, { append_to: meta.lecture_id, filename: "notes.vtt" }))).toMatchObject({ status: 422, code: "validation_failed" });
+    expect(await problem(await create(10, { append_to: "not an id", filename: "x.mp3" }))).toMatchObject({
+      status: 422,
+      errors: [{ loc: ["body", "append_to"], type: "string_pattern_mismatch" }],
+    });
+    expect(await problem(await create(10, { append_to: meta.lecture_id, course_id: meta.course_id, filename: "x.mp3" }))).toMatchObject({
+      status: 422,
+      errors: [{ loc: ["body", "course_id"], type: "extra_forbidden" }],
+    });
+
+    // Accepted, then the lecture starts transcribing before the last byte: the append waits.
+    const part = testBytes(4096, 10);
+    const { path } = await createOk(part.byteLength, { append_to: meta.lecture_id, filename: "part-2.mp3" });
+    const job = await queuedJob(meta.lecture_id, "transcription");
+    expect(await problem(await patch(path, 0, part))).toMatchObject({ status: 409, code: "transcription_in_progress" });
+    const waiting = await head(path);
+    expect(waiting.headers.get("Upload-Offset")).toBe(String(part.byteLength));
+    expect(waiting.headers.get("Pegasus-Lecture-Id")).toBeNull();
+    expect((await json(await call(`/lectures/${meta.lecture_id}/recordings`))).recordings).toHaveLength(1);
+
+    // An empty PATCH at the end is refused the same way while it runs...
+    expect(await problem(await patch(path, part.byteLength, new Uint8Array(0)))).toMatchObject({ status: 409, code: "transcription_in_progress" });
+    // ...and once it is over, the cron sweep records the waiting upload.
+    await execSql(sql`update jobs set status = 'completed', updated_at = now() where id = ${job.id}`);
+    expect((await sweepExpiredUploads(testServices()))?.finished).toBeGreaterThanOrEqual(1);
+    expect((await head(path)).headers.get("Pegasus-Lecture-Id")).toBe(meta.lecture_id);
+    const { recordings } = await json(await call(`/lectures/${meta.lecture_id}/recordings`));
+    expect(recordings.map((r: { original_filename: string }) => r.original_filename)).toEqual(["lecture.m4a", "part-2.mp3"]);
   });
 
   it("expired uploads answer 410, and the sweep aborts their multipart upload and removes tail and row", async () => {
