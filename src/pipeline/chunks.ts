@@ -29,7 +29,6 @@ import {
 } from "../db/chunks.ts";
 import type { LectureKey } from "../db/owner.ts";
 import type { JobRow, LectureRow } from "../db/rows.ts";
-import { saveTranscript } from "../db/transcripts.ts";
 import { cutChunk, planChunks, UnsupportedAudioError, type ChunkPlan } from "../domain/audio/index.ts";
 import type { Transcript } from "../domain/transcript.ts";
 import { sanitizeTranscript } from "../domain/transcripts/sanitize.ts";
@@ -37,10 +36,10 @@ import { stitchChunks } from "../domain/transcripts/stitch.ts";
 import { log, OutcomeNotRecorded, retryDelaySec, StageSuspended, type UnitOutcome } from "../jobs/engine.ts";
 import type { JobMessage } from "../jobs/messages.ts";
 import type { Services } from "../services.ts";
-import { writeJson } from "../storage/index.ts";
 import { storageReader } from "./audio-reader.ts";
 import { PermanentJobError, TransientJobError } from "./errors.ts";
-import { lectureOfJob, objectKeys } from "./keys.ts";
+import { lectureOfJob } from "./keys.ts";
+import { storeTranscript } from "./transcript-store.ts";
 import { transcriptionProvider, type TranscriptionProvider } from "./providers/index.ts";
 import type { Config } from "../config.ts";
 
@@ -178,7 +177,6 @@ export async function runChunkedTranscription(services: Services, job: JobRow, r
 }
 
 async function finish(services: Services, job: JobRow, lecture: LectureRow, plans: PlanRow[], chunks: ChunkRow[]) {
-  const { db, storage } = services;
   const key = lectureOfJob(job);
   const offsets = new Map(plans.map((p) => [p.recording, p.offset_sec]));
   const stitched = stitchChunks(
@@ -209,10 +207,7 @@ async function finish(services: Services, job: JobRow, lecture: LectureRow, plan
     durationSec: stitched.durationSec,
     chunkCount: chunks.length,
   };
-  const transcriptKey = objectKeys.transcript(key);
-  await writeJson(storage, transcriptKey, transcript);
-  const transcriptPath = storage.uri(transcriptKey);
-  await saveTranscript(db, key, transcriptPath, parsed.segments, job);
+  const { transcriptPath } = await storeTranscript(services, key, transcript, job);
   return {
     lectureId: lecture.id,
     transcriptPath,

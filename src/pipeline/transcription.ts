@@ -8,15 +8,14 @@
  * is transcribed in chunks (./chunks.ts).
  */
 import { getTranscriptionState } from "../db/chunks.ts";
-import { lectureOfJob, objectKeys } from "./keys.ts";
+import { lectureOfJob } from "./keys.ts";
+import { storeTranscript } from "./transcript-store.ts";
 import type { JobRow } from "../db/rows.ts";
-import { saveTranscript } from "../db/transcripts.ts";
 import type { Transcript } from "../domain/transcript.ts";
 import { parseTranscriptUpload, transcriptKindOf, TranscriptParseError, type ParsedTranscript } from "../domain/transcripts/parse.ts";
 import { sanitizeTranscript } from "../domain/transcripts/sanitize.ts";
 import { PermanentJobError } from "./errors.ts";
 import type { Services } from "../services.ts";
-import { writeJson } from "../storage/index.ts";
 import { transcriptionProvider } from "./providers/index.ts";
 import { transcriptionHints } from "./providers/hints.ts";
 import { chunkLimit, recordingsOf, runChunkedTranscription } from "./chunks.ts";
@@ -103,9 +102,6 @@ export async function runTranscription(services: Services, job: JobRow) {
     durationSec: durationSec ?? (lecture.duration_sec || parsed.segments.at(-1)!.endSec),
     chunkCount,
   };
-  const transcriptKey = objectKeys.transcript(lectureKey);
-  await writeJson(storage, transcriptKey, transcript);
-  const transcriptPath = storage.uri(transcriptKey);
-  await saveTranscript(db, lectureKey, transcriptPath, parsed.segments, job);
+  const { transcriptPath } = await storeTranscript(services, lectureKey, transcript, job);
   return { lectureId: lecture.id, transcriptPath, segmentCount: parsed.segments.length, language: parsed.language, engine, durationSec: transcript.durationSec, chunkCount };
 }
