@@ -52,6 +52,8 @@ export interface NewPlan {
   offsetSec: number;
   durationSec: number;
   plan: unknown;
+  /** The transcription prompt every chunk of the plan is sent with. */
+  prompt: string | null;
   chunks: { index: number; startSec: number; endSec: number }[];
 }
 
@@ -73,13 +75,14 @@ export async function savePlans(db: Db, key: LectureKey, job: JobClaim, plans: N
     o: p.offsetSec,
     d: p.durationSec,
     p: p.plan,
+    t: p.prompt,
   }));
   await db.batch([
     ...lock,
     db.execute(sql`
-      insert into ${transcriptionPlans} (job_id, owner_id, lecture_id, recording, audio_path, size_bytes, original_filename, offset_sec, duration_sec, plan)
-      select ${job.id}::text, ${key.owner}::text, ${key.lectureId}::text, r.r, r.a, r.b, r.f, r.o, r.d, r.p
-      from jsonb_to_recordset(${JSON.stringify(planRows)}::jsonb) as r(r int, a text, b bigint, f text, o float8, d float8, p jsonb)
+      insert into ${transcriptionPlans} (job_id, owner_id, lecture_id, recording, audio_path, size_bytes, original_filename, offset_sec, duration_sec, plan, prompt)
+      select ${job.id}::text, ${key.owner}::text, ${key.lectureId}::text, r.r, r.a, r.b, r.f, r.o, r.d, r.p, r.t
+      from jsonb_to_recordset(${JSON.stringify(planRows)}::jsonb) as r(r int, a text, b bigint, f text, o float8, d float8, p jsonb, t text)
       where ${owned}
       on conflict do nothing`),
     db.execute(sql`

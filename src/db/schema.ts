@@ -589,6 +589,8 @@ export const transcriptionPlans = pgTable(
     offset_sec: doublePrecision("offset_sec").notNull(),
     duration_sec: doublePrecision("duration_sec").notNull(),
     plan: jsonb("plan").notNull(),
+    /** The words the chunks are transcribed with (course, lecture and thread titles), worked out once when planning. */
+    prompt: text("prompt"),
   },
   (t) => [primaryKey({ columns: [t.job_id, t.recording] })],
 );

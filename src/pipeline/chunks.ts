@@ -40,6 +40,7 @@ import { storageReader } from "./audio-reader.ts";
 import { PermanentJobError, TransientJobError } from "./errors.ts";
 import { lectureOfJob } from "./keys.ts";
 import { storeTranscript } from "./transcript-store.ts";
+import { transcriptionHints } from "./providers/hints.ts";
 import { transcriptionProvider, type TranscriptionProvider } from "./providers/index.ts";
 import type { Config } from "../config.ts";
 
@@ -92,7 +93,7 @@ async function wakeJob(services: Services, jobId: string) {
 }
 
 /** Plans every recording of the lecture; its chunks are recorded `pending`. */
-async function plan(services: Services, key: LectureKey, job: JobRow, recordings: RecordingRef[]) {
+async function plan(services: Services, key: LectureKey, job: JobRow, recordings: RecordingRef[], prompt: string | null) {
   const { storage, config } = services;
   const plans: NewPlan[] = [];
   let offsetSec = 0;
@@ -122,6 +123,7 @@ async function plan(services: Services, key: LectureKey, job: JobRow, recordings
       offsetSec,
       durationSec: chunkPlan.durationSec,
       plan: chunkPlan,
+      prompt,
       chunks: chunkPlan.chunks.map((c) => ({ index: c.index, startSec: c.startSec, endSec: c.endSec })),
     });
     offsetSec += chunkPlan.durationSec;
@@ -147,7 +149,9 @@ export async function runChunkedTranscription(services: Services, job: JobRow, r
   const key = lectureOfJob(job);
   let state = await getTranscriptionState(db, key, job.id);
   if (state.plans.length === 0) {
-    await plan(services, key, job, recordings);
+    // The course's words, read once here rather than by every chunk.
+    const { prompt } = state.lecture ? await transcriptionHints(db, key, state.lecture) : {};
+    await plan(services, key, job, recordings, prompt ?? null);
     state = await getTranscriptionState(db, key, job.id);
     if (state.plans.length === 0) throw new TransientJobError("The chunk plan was not recorded (the job's claim was lost).");
   }
@@ -259,6 +263,7 @@ async function transcribeChunk(services: Services, claimed: ClaimedChunk) {
     {
       ...(typeof params.model === "string" ? { requestedModel: params.model } : {}),
       durationSec: chunk.end_sec - chunk.start_sec,
+      ...(planRow.prompt ? { prompt: planRow.prompt } : {}),
       // A chunk may fall in a pause: silence is an empty chunk, not a failed one.
       allowSilence: true,
     },

@@ -35,7 +35,7 @@ async function fixture(name: string): Promise<Blob> {
 }
 
 /** What the local OpenAI server received for file names containing `marker`. */
-async function received(marker: string): Promise<{ filename: string; status: number }[]> {
+async function received(marker: string): Promise<{ filename: string; status: number; prompt: string | null }[]> {
   return (await fetch(`${FAKE}/__requests?contains=${encodeURIComponent(marker)}`)).json();
 }
 
@@ -75,7 +75,7 @@ describe("transcription of any length", { timeout: 150_000 }, () => {
     const lectureId = uid("lec");
     const name = `wav-${lectureId}`;
     const wav = await fixture("lecture.wav");
-    await ingestOk({ courseId: uid("c"), lectureId, file: wav, filename: `${name}.wav` });
+    await ingestOk({ courseId: uid("c"), lectureId, file: wav, filename: `${name}.wav`, courseTitle: "Cell Biology 101", title: "Membranes and osmosis" });
     const job = await transcribe(lectureId);
     expect(job).toMatchObject({ status: "completed", error: null, attempt: 1 });
     expect(job.result.chunkCount).toBeGreaterThanOrEqual(Math.max(6, leastChunks(wav.size)));
@@ -92,6 +92,8 @@ describe("transcription of any length", { timeout: 150_000 }, () => {
     expect(requests.every((r) => r.status === 200)).toBe(true);
     const count = job.result.chunkCount as number;
     expect(requests.map((r) => r.filename).sort()).toEqual(Array.from({ length: count }, (_, i) => `${name}.part-${String(i + 1).padStart(2, "0")}.wav`));
+    // Each chunk is sent with the course's words, as a whole recording would be.
+    for (const r of requests) expect(r.prompt).toBe("Cell Biology 101. Membranes and osmosis.");
 
     // Never more than TRANSCRIBE_CONCURRENCY chunks transcribed at the same time.
     const { rows } = (await execSql(

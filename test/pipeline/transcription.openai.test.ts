@@ -19,4 +19,14 @@ describe("transcription stage: sanitising the provider's answer", () => {
     expect(transcript.segments.map((s: any) => s.text)).toEqual(["Welcome to thermodynamics.", "Energy is conserved in a closed system."]);
     expect(transcript.text).toBe("Welcome to thermodynamics. Energy is conserved in a closed system.");
   });
+
+  it("sends Whisper the course's words (course and lecture titles) as its prompt", async () => {
+    const lectureId = uid("lec");
+    const filename = `prompted-${lectureId}.mp3`;
+    await ingestOk({ courseId: uid("c"), lectureId, courseTitle: "Thermodynamics", title: "Entropy and Carnot", file: new Blob(["Heat flows."], { type: "audio/mpeg" }), filename });
+    await post(`/lectures/${lectureId}/transcribe`, undefined, { PLC_INLINE_JOBS: "1" });
+    const fake = env.OPENAI_BASE_URL.replace(/\/v1$/, "");
+    const [request] = (await (await fetch(`${fake}/__requests?contains=${encodeURIComponent(filename)}`)).json()) as { prompt: string | null }[];
+    expect(request?.prompt).toBe("Thermodynamics. Entropy and Carnot.");
+  });
 });

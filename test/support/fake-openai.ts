@@ -54,6 +54,8 @@ export interface RecordedRequest {
   contentType?: string;
   bytes?: number;
   timestampGranularities?: string[];
+  /** Audio: the `prompt` field (words the recording likely contains). */
+  prompt?: string | null;
 }
 
 export interface FakeOpenAI {
@@ -179,6 +181,7 @@ export async function startFakeOpenAI(port = 0): Promise<FakeOpenAI> {
       contentType: form.file?.contentType,
       bytes: form.file?.data.length ?? 0,
       timestampGranularities: granularities,
+      prompt: form.fields.get("prompt")?.[0] ?? null,
     });
     const fail = (code: number, message: string, type = "invalid_request_error") => reply(code, () => sendError(res, code, message, type));
     if (!form.file) return fail(400, "No file was uploaded.");

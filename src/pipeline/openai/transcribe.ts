@@ -22,6 +22,8 @@ export interface TranscribeInput {
   durationSec?: number;
   /** Silence is an answer, not an error (a chunk of a longer recording may fall in a break). */
   allowSilence?: boolean;
+  /** Words the recording likely contains, so names are spelled as the course spells them. */
+  prompt?: string;
 }
 
 export interface TranscribeResult {
@@ -64,6 +66,7 @@ export async function transcribeAudio(client: OpenAI, input: TranscribeInput): P
       model,
       response_format: "verbose_json",
       timestamp_granularities: ["segment"],
+      ...(input.prompt ? { prompt: input.prompt } : {}),
     });
     const segments = (result.segments ?? [])
       .map((s) => ({ startSec: roundMs(Math.max(0, s.start)), endSec: roundMs(Math.max(s.start, s.end)), text: s.text.trim() }))
@@ -75,7 +78,7 @@ export async function transcribeAudio(client: OpenAI, input: TranscribeInput): P
     return { ...fromText(result.text, languageCode(result.language), input.durationSec ?? result.duration, model), durationSec };
   }
 
-  const result = await client.audio.transcriptions.create({ file, model, response_format: "json" });
+  const result = await client.audio.transcriptions.create({ file, model, response_format: "json", ...(input.prompt ? { prompt: input.prompt } : {}) });
   const usage = result.usage;
   const measured = usage && usage.type === "duration" ? usage.seconds : undefined;
   if (input.allowSilence && !result.text?.trim()) return { text: "", language: null, segments: [], model, durationSec: measured };

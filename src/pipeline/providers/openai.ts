@@ -45,6 +45,7 @@ export function openAITranscription(config: Config): TranscriptionProvider {
         model: hints.requestedModel ?? "base",
         durationSec: hints.durationSec,
         ...(hints.allowSilence ? { allowSilence: true } : {}),
+        ...(hints.prompt ? { prompt: hints.prompt } : {}),
       });
     },
   };

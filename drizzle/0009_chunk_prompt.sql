@@ -1,0 +1,1 @@
+ALTER TABLE "transcription_plans" ADD COLUMN "prompt" text;
