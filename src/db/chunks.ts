@@ -54,18 +54,44 @@ export interface NewPlan {
   plan: unknown;
   /** The transcription prompt every chunk of the plan is sent with. */
   prompt: string | null;
-  chunks: { index: number; startSec: number; endSec: number }[];
+  /** `result`: a chunk already transcribed (by an earlier job of the same recordings), kept as done. */
+  chunks: { index: number; startSec: number; endSec: number; result?: unknown }[];
 }
 
 /**
- * Records the job's plans and chunks (all `pending`), only while the job runs under this claim.
+ * The plans and chunks of an earlier transcription of the lecture that did not finish: the job a
+ * replay names, else the newest failed transcription job created before this one. Its finished
+ * chunks can be kept when the recordings are still the same.
+ */
+export async function previousTranscription(db: Db, key: LectureKey, job: { id: string; created_at: string; replayed_from_job_id: string | null }) {
+  const source = job.replayed_from_job_id
+    ? sql`select ${job.replayed_from_job_id}::text as id`
+    : sql`select ${jobs.id} as id from ${jobs}
+        where ${ofLecture(jobs, key)} and ${jobs.job_type} = 'transcription' and ${jobs.status} = 'failed'
+          and ${jobs.id} <> ${job.id} and ${jobs.created_at} <= ${job.created_at}::timestamptz
+        order by ${jobs.created_at} desc, ${jobs.id} desc limit 1`;
+  const [sourceJob, plans, chunks] = await db.batch([
+    db.select({ params: jobs.params }).from(jobs).where(and(ofLecture(jobs, key), sql`${jobs.id} = (${source})`)),
+    db.select().from(transcriptionPlans).where(and(ofLecture(transcriptionPlans, key), sql`${transcriptionPlans.job_id} = (${source})`)).orderBy(asc(transcriptionPlans.recording)),
+    db
+      .select({ seq: transcriptionChunks.seq, status: transcriptionChunks.status, result: transcriptionChunks.result })
+      .from(transcriptionChunks)
+      .where(and(ofLecture(transcriptionChunks, key), sql`${transcriptionChunks.job_id} = (${source})`))
+      .orderBy(asc(transcriptionChunks.seq)),
+  ]);
+  return { params: sourceJob[0]?.params ?? null, plans, chunks };
+}
+
+/**
+ * Records the job's plans and chunks (`pending`, or `completed` with the result an earlier job
+ * left), only while the job runs under this claim.
  * A plan already recorded (a retried job) is kept as it was.
  */
 export async function savePlans(db: Db, key: LectureKey, job: JobClaim, plans: NewPlan[], maxAttempts: number) {
   const { lock, owned } = jobGuard(db, job);
   let seq = 0;
   const chunkRows = plans.flatMap((p) =>
-    p.chunks.map((c) => ({ q: seq++, r: p.recording, i: c.index, s: c.startSec, e: c.endSec })),
+    p.chunks.map((c) => ({ q: seq++, r: p.recording, i: c.index, s: c.startSec, e: c.endSec, ...(c.result ? { x: c.result } : {}) })),
   );
   const planRows = plans.map((p) => ({
     r: p.recording,
@@ -86,9 +112,10 @@ export async function savePlans(db: Db, key: LectureKey, job: JobClaim, plans: N
       where ${owned}
       on conflict do nothing`),
     db.execute(sql`
-      insert into ${transcriptionChunks} (job_id, owner_id, lecture_id, seq, recording, chunk_index, start_sec, end_sec, max_attempts)
-      select ${job.id}::text, ${key.owner}::text, ${key.lectureId}::text, r.q, r.r, r.i, r.s, r.e, ${maxAttempts}::int
-      from jsonb_to_recordset(${JSON.stringify(chunkRows)}::jsonb) as r(q int, r int, i int, s float8, e float8)
+      insert into ${transcriptionChunks} (job_id, owner_id, lecture_id, seq, recording, chunk_index, start_sec, end_sec, max_attempts, status, result, finished_at)
+      select ${job.id}::text, ${key.owner}::text, ${key.lectureId}::text, r.q, r.r, r.i, r.s, r.e, ${maxAttempts}::int,
+        case when r.x is null then 'pending' else 'completed' end, r.x, case when r.x is null then null else now() end
+      from jsonb_to_recordset(${JSON.stringify(chunkRows)}::jsonb) as r(q int, r int, i int, s float8, e float8, x jsonb)
       where ${owned}
       on conflict do nothing`),
   ] as unknown as Batch);

@@ -18,6 +18,7 @@ import {
   extendChunkLease,
   failChunk,
   getTranscriptionState,
+  previousTranscription,
   retryChunk,
   savePlans,
   suspendForChunks,
@@ -131,6 +132,41 @@ async function plan(services: Services, key: LectureKey, job: JobRow, recordings
   await savePlans(services.db, key, job, plans, config.jobs.maxAttempts);
 }
 
+/**
+ * The plans of an earlier transcription of the same recordings that did not finish (the job a
+ * replay names, or the lecture's last failed one), with its transcribed chunks kept as done: a
+ * 90-minute recording that failed on one chunk is not transcribed (and paid for) again. Null when
+ * there is none, it asked for another model, or the recordings changed since (path or size).
+ */
+async function keptFromEarlierJob(services: Services, key: LectureKey, job: JobRow, recordings: RecordingRef[], prompt: string | null): Promise<NewPlan[] | null> {
+  const earlier = await previousTranscription(services.db, key, job);
+  const same =
+    // Transcribed with the model this job asks for, and from the same recordings.
+    earlier.params?.model === job.params.model &&
+    earlier.plans.length === recordings.length &&
+    recordings.every((r, i) => {
+      const p = earlier.plans[i]!;
+      return p.recording === r.position && p.audio_path === r.audioPath && (r.sizeBytes === null || p.size_bytes === r.sizeBytes);
+    });
+  if (!same) return null;
+  const done = new Map(earlier.chunks.filter((c) => c.status === "completed" && c.result).map((c) => [c.seq, c.result]));
+  let seq = 0; // numbered as savePlans numbers them: over the plans in order
+  return earlier.plans.map((p, i) => ({
+    recording: p.recording,
+    audioPath: p.audio_path,
+    sizeBytes: p.size_bytes,
+    originalFilename: recordings[i]!.originalFilename,
+    offsetSec: p.offset_sec,
+    durationSec: p.duration_sec,
+    plan: p.plan,
+    prompt,
+    chunks: (p.plan as ChunkPlan).chunks.map((c) => {
+      const result = done.get(seq++);
+      return { index: c.index, startSec: c.startSec, endSec: c.endSec, ...(result ? { result } : {}) };
+    }),
+  }));
+}
+
 const clock = (sec: number) => `${Math.floor(sec / 60)}:${String(Math.floor(sec % 60)).padStart(2, "0")}`;
 
 function failedChunkError(failed: ChunkRow, chunks: ChunkRow[], plans: PlanRow[]) {
@@ -151,7 +187,9 @@ export async function runChunkedTranscription(services: Services, job: JobRow, r
   if (state.plans.length === 0) {
     // The course's words, read once here rather than by every chunk.
     const { prompt } = state.lecture ? await transcriptionHints(db, key, state.lecture) : {};
-    await plan(services, key, job, recordings, prompt ?? null);
+    const kept = await keptFromEarlierJob(services, key, job, recordings, prompt ?? null);
+    if (kept) await savePlans(db, key, job, kept, config.jobs.maxAttempts);
+    else await plan(services, key, job, recordings, prompt ?? null);
     state = await getTranscriptionState(db, key, job.id);
     if (state.plans.length === 0) throw new TransientJobError("The chunk plan was not recorded (the job's claim was lost).");
   }

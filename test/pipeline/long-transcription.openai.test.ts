@@ -251,6 +251,38 @@ describe("transcription of any length", { timeout: 150_000 }, () => {
     expect((await call(`/lectures/${lectureId}/transcript`)).status).toBe(404);
   });
 
+  it("a transcription that failed on some chunks keeps the others: a replay, or a new start, sends only what is missing", async () => {
+    const lectureId = uid("lec");
+    const name = `keep-${lectureId}`;
+    await ingestOk({ courseId: uid("c"), lectureId, file: await fixture("lecture.wav"), filename: `${name}.wav` });
+    const first = await transcribe(lectureId);
+    expect(first.status).toBe("completed");
+    const count = first.result.chunkCount as number;
+    expect(count).toBeGreaterThanOrEqual(4);
+    expect(await received(name)).toHaveLength(count);
+    // As if chunks 2 and 3 had failed for good: the job failed, their results are gone.
+    const failChunks = async (jobId: string, seqs: number[]) => {
+      await execSql(sql`update jobs set status = 'failed', error = 'Chunk failed.' where id = ${jobId}`);
+      await execSql(sql`update transcription_chunks set status = 'failed', result = null where job_id = ${jobId} and seq in ${sql.raw(`(${seqs.join(",")})`)}`);
+    };
+    await failChunks(first.id, [1, 2]);
+
+    const replayed = await json(await post(`/jobs/${first.id}/replay`));
+    const second = await waitForJob(replayed.jobId, ["completed", "failed"], 140_000);
+    expect(second).toMatchObject({ status: "completed", result: { chunkCount: count } });
+    expect(await received(name)).toHaveLength(count + 2); // only the two that failed
+    expectSentences((await transcriptOf(lectureId)).segments, 0);
+
+    // POST /transcribe after a failure keeps what the failed job finished too.
+    await failChunks(second.id, [0]);
+    const third = await transcribe(lectureId);
+    expect(third).toMatchObject({ status: "completed", result: { chunkCount: count } });
+    expect(await received(name)).toHaveLength(count + 3);
+    const { rows } = (await execSql(sql`select count(*)::int as n from transcription_chunks where job_id = ${third.id} and status = 'completed'`)) as unknown as { rows: { n: number }[] };
+    expect(rows[0]!.n).toBe(count);
+    expectSentences((await transcriptOf(lectureId)).segments, 0);
+  });
+
   it("fails for good, naming the supported formats, when long audio is not a format it can cut", async () => {
     const lectureId = uid("lec");
     const noise = new Uint8Array(120_000);
