@@ -452,8 +452,6 @@ async function loadTail(services: Services, key: string, part: Uint8Array): Prom
 export interface FinishedUpload {
   lectureId: string;
   courseId: string;
-  /** An appended recording's place among the lecture's recordings (its own audio is 1). */
-  recordingPosition?: number;
 }
 
 /**
@@ -478,7 +476,7 @@ async function finish(services: Services, row: TusUploadRow): Promise<FinishedUp
       checksumSha256: sha256,
     };
     const appended = await appendStoredRecording(services, key, recording, (done) => [completeTusUploadStatement(db, ref, intent.lectureId, done)]);
-    result = { lectureId: intent.lectureId, courseId: appended.courseId, recordingPosition: appended.position };
+    result = { lectureId: intent.lectureId, courseId: appended.courseId };
   } else {
     try {
       const recorded = await recordLectureAudio(
