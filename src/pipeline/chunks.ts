@@ -31,7 +31,6 @@ import {
 import type { LectureKey } from "../db/owner.ts";
 import type { JobRow, LectureRow } from "../db/rows.ts";
 import { cutChunk, planChunks, UnsupportedAudioError, type ChunkPlan } from "../domain/audio/index.ts";
-import type { Transcript } from "../domain/transcript.ts";
 import { sanitizeTranscript } from "../domain/transcripts/sanitize.ts";
 import { stitchChunks } from "../domain/transcripts/stitch.ts";
 import { log, OutcomeNotRecorded, retryDelaySec, StageSuspended, type UnitOutcome } from "../jobs/engine.ts";
@@ -199,7 +198,7 @@ export async function runChunkedTranscription(services: Services, job: JobRow, r
     const { chunks, plans } = state;
     const failed = chunks.find((c) => c.status === "failed");
     if (failed) throw failedChunkError(failed, chunks, plans);
-    if (chunks.every((c) => c.status === "completed")) return finish(services, job, state.lecture!, plans, chunks);
+    if (chunks.every((c) => c.status === "completed")) return finish(services, job, plans, chunks);
     const { send } = await dispatchChunks(db, job.id, config.transcription.concurrency, config.jobs.lostAfterSec, config.jobs.stageTimeoutSec);
     if (local) {
       await Promise.all(send.map((seq) => runChunk(services, job.id, seq, { local: true })));
@@ -218,7 +217,7 @@ export async function runChunkedTranscription(services: Services, job: JobRow, r
   throw new TransientJobError("The chunks are still being transcribed.");
 }
 
-async function finish(services: Services, job: JobRow, lecture: LectureRow, plans: PlanRow[], chunks: ChunkRow[]) {
+async function finish(services: Services, job: JobRow, plans: PlanRow[], chunks: ChunkRow[]) {
   const key = lectureOfJob(job);
   const offsets = new Map(plans.map((p) => [p.recording, p.offset_sec]));
   const stitched = stitchChunks(
@@ -238,28 +237,14 @@ async function finish(services: Services, job: JobRow, lecture: LectureRow, plan
   const parsed = sanitizeTranscript({ text: stitched.text, language, segments: stitched.segments });
   if (parsed.segments.length === 0) throw new PermanentJobError("No speech was recognised in the recording: the transcription came back empty.");
   const model = chunks.find((c) => c.result?.model)?.result?.model ?? "unknown";
-  const transcript: Transcript = {
-    lectureId: lecture.id,
-    createdAt: new Date().toISOString(),
-    language: parsed.language,
-    text: parsed.text,
-    segments: parsed.segments,
+  const source = {
+    parsed,
     // The provider that transcribed the chunks (the stage only runs with one configured).
     engine: { provider: transcriptionProvider(services.config)?.name ?? "openai", model },
     durationSec: stitched.durationSec,
     chunkCount: chunks.length,
   };
-  const { transcriptPath } = await storeTranscript(services, key, transcript, job);
-  return {
-    lectureId: lecture.id,
-    transcriptPath,
-    segmentCount: parsed.segments.length,
-    language: parsed.language,
-    engine: transcript.engine,
-    durationSec: stitched.durationSec,
-    chunkCount: chunks.length,
-    recordingCount: plans.length,
-  };
+  return { ...(await storeTranscript(services, key, source, job)), recordingCount: plans.length };
 }
 
 /** Renews the chunk's lease a few times per lease period while it is transcribed. */

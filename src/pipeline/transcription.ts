@@ -91,17 +91,10 @@ export async function runTranscription(services: Services, job: JobRow) {
   // Once, here, for both sources: nothing unsanitised reaches storage or the database.
   parsed = sanitizeTranscript(parsed);
   if (parsed.segments.length === 0) throw new PermanentJobError("The transcript is empty.");
-  const transcript: Transcript = {
-    lectureId: lecture.id,
-    createdAt: new Date().toISOString(),
-    language: parsed.language,
-    text: parsed.text,
-    segments: parsed.segments,
-    ...(parsed.words ? { words: parsed.words } : {}),
-    engine,
-    durationSec: durationSec ?? (lecture.duration_sec || parsed.segments.at(-1)!.endSec),
-    chunkCount,
-  };
-  const { transcriptPath } = await storeTranscript(services, lectureKey, transcript, job);
-  return { lectureId: lecture.id, transcriptPath, segmentCount: parsed.segments.length, language: parsed.language, engine, durationSec: transcript.durationSec, chunkCount };
+  return storeTranscript(
+    services,
+    lectureKey,
+    { parsed, engine, durationSec: durationSec ?? (lecture.duration_sec || parsed.segments.at(-1)!.endSec), chunkCount },
+    job,
+  );
 }
