@@ -8,7 +8,7 @@ import { sweepIdempotencyKeys } from "./db/idempotency.ts";
 import { isIdle, noteActivity } from "./jobs/activity.ts";
 import { runRecoverySweep } from "./jobs/recovery.ts";
 import { purgeDeletedObjects, runRetention } from "./pipeline/deletion.ts";
-import { sweepExpiredUploads } from "./pipeline/tus.ts";
+import { sweepTusUploads } from "./pipeline/tus.ts";
 import { runUploadSweep } from "./pipeline/uploads.ts";
 import { runWebhookSweep } from "./push/sweep.ts";
 import { servicesFromEnv, type Services } from "./services.ts";
@@ -17,8 +17,8 @@ export interface MaintenanceResult {
   idle: boolean;
   jobs?: Awaited<ReturnType<typeof runRecoverySweep>>;
   uploads?: Awaited<ReturnType<typeof runUploadSweep>>;
-  /** Resumable (tus) uploads: expired ones removed with their parts. */
-  tusUploads?: Awaited<ReturnType<typeof sweepExpiredUploads>>;
+  /** Resumable (tus) uploads: expired ones removed with their parts, waiting appends recorded. */
+  tusUploads?: Awaited<ReturnType<typeof sweepTusUploads>>;
   objects?: Awaited<ReturnType<typeof purgeDeletedObjects>>;
   /** Lectures whose audio passed PLC_AUDIO_RETENTION_DAYS (on the daily run). */
   audioExpired?: number;
@@ -51,7 +51,7 @@ export async function runMaintenance(env: object, scheduledTime = Date.now()): P
   const [jobs, uploads, tusUploads, objects, idempotencyKeys, webhooks] = await Promise.all([
     runRecoverySweep(services),
     runUploadSweep(services),
-    sweepExpiredUploads(services),
+    sweepTusUploads(services),
     purgeDeletedObjects(services).catch((error) => {
       console.error(JSON.stringify({ level: "error", msg: "object deletion sweep failed", error: String((error as Error)?.message ?? error) }));
       return undefined;

@@ -585,8 +585,11 @@ export interface TusSweepResult {
   open: number;
 }
 
-/** The cron's part: expired uploads lose their parts, tail and row. Never throws. */
-export async function sweepExpiredUploads(services: Services): Promise<TusSweepResult | undefined> {
+/**
+ * The cron's part: expired uploads lose their parts, tail and row, and uploads whose bytes are
+ * all stored but which were not recorded yet (an append that waited) are recorded. Never throws.
+ */
+export async function sweepTusUploads(services: Services): Promise<TusSweepResult | undefined> {
   try {
     const expired = await expiredTusUploads(services.db, services.storage.uri(""), SWEEP_LIMIT);
     const done: TusUploadRef[] = [];

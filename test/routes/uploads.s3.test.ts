@@ -4,7 +4,7 @@
  * termination and the expiry sweep leave no multipart upload behind.
  */
 import { describe, expect, it } from "vitest";
-import { sweepExpiredUploads } from "../../src/pipeline/tus.ts";
+import { sweepTusUploads } from "../../src/pipeline/tus.ts";
 import { call, json } from "../support/http.ts";
 import { execSql, sql, testServices } from "../support/jobs.ts";
 import { createOk, cutOff, head, idOf, lectureMetadata, MiB, patch, sha256Hex, storedObject, testBytes, TUS, uploadRow } from "../support/tus.ts";
@@ -56,7 +56,7 @@ describe("tus uploads (s3)", () => {
     expect((await call(terminated.path, { method: "DELETE", headers: TUS })).status).toBe(204);
     await execSql(sql`update tus_uploads set expires_at = now() - interval '1 minute' where id = ${expired.row.id}`);
     expect((await head(expired.path)).status).toBe(410);
-    expect((await sweepExpiredUploads(testServices()))!.expired).toBeGreaterThanOrEqual(1);
+    expect((await sweepTusUploads(testServices()))!.expired).toBeGreaterThanOrEqual(1);
 
     for (const { path, row } of uploads) {
       expect(await uploadRow(row.id)).toBeUndefined();

@@ -6,7 +6,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { sweepExpiredUploads } from "../../src/pipeline/tus.ts";
+import { sweepTusUploads } from "../../src/pipeline/tus.ts";
 import { call, callWith, json, TEST_PREFIX, uid } from "../support/http.ts";
 import { execSql, queuedJob, sql, testServices } from "../support/jobs.ts";
 import { ingest } from "../support/lectures.ts";
@@ -384,7 +384,7 @@ describe("tus uploads (r2)", () => {
     expect(await problem(await patch(path, part.byteLength, new Uint8Array(0)))).toMatchObject({ status: 409, code: "transcription_in_progress" });
     // ...and once it is over, the cron sweep records the waiting upload.
     await execSql(sql`update jobs set status = 'completed', updated_at = now() where id = ${job.id}`);
-    expect((await sweepExpiredUploads(testServices()))?.finished).toBeGreaterThanOrEqual(1);
+    expect((await sweepTusUploads(testServices()))?.finished).toBeGreaterThanOrEqual(1);
     expect((await head(path)).headers.get("Pegasus-Lecture-Id")).toBe(meta.lecture_id);
     const { recordings } = await json(await call(`/lectures/${meta.lecture_id}/recordings`));
     expect(recordings.map((r: { original_filename: string }) => r.original_filename)).toEqual(["lecture.m4a", "part-2.mp3"]);
@@ -403,7 +403,7 @@ describe("tus uploads (r2)", () => {
     expect(late.status).toBe(410);
     expect((await json(late)).code).toBe("upload_expired");
 
-    const result = await sweepExpiredUploads(testServices());
+    const result = await sweepTusUploads(testServices());
     expect(result!.expired).toBeGreaterThanOrEqual(1);
     expect(await uploadRow(row.id)).toBeUndefined();
     expect(await multipartOpen(row.key, row.multipart_upload_id)).toBe(false);
