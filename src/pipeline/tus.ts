@@ -496,14 +496,13 @@ async function finish(services: Services, row: TusUploadRow): Promise<FinishedUp
       throw error;
     }
   }
-  await announceUpload(services, row, result, sha256);
+  await announceUpload(services, row, result, sha256, intent.filename);
   if (intent.autostart) await autostart(services, { owner: row.owner_id, lectureId: result.lectureId });
   return result;
 }
 
 /** `upload.completed` for the owner's webhooks; one per upload (a fixed event id). Never throws. */
-async function announceUpload(services: Services, row: TusUploadRow, result: FinishedUpload, sha256: string) {
-  const { filename } = readIntent(row.metadata);
+async function announceUpload(services: Services, row: TusUploadRow, result: FinishedUpload, sha256: string, filename: string | null) {
   const data = { uploadId: row.id, lectureId: result.lectureId, courseId: result.courseId, size: row.upload_length, sha256, filename };
   await publishEvent(services, row.owner_id, "upload.completed", data, `msg_upload_${row.id}`).catch((error) => {
     console.error(JSON.stringify({ level: "warn", msg: "upload.completed not raised", uploadId: row.id, error: String((error as Error)?.message ?? error) }));
